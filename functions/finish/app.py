@@ -1,0 +1,22 @@
+"""Record & release: status object, history, lock, and the state-change event."""
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ecsdrop.deploy.finish import conclude
+from ecsdrop.observability import logger, metrics, tracer
+from ecsdrop.runtime import runtime
+
+
+@logger.inject_lambda_context(correlation_id_path="state.deployment.id")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    rt = runtime(os.environ)
+    report = conclude(event, rt.reporter)
+    metrics.add_metric(
+        name=f"Deployments{event['outcome'].title().replace('_', '')}", unit="Count", value=1
+    )
+    return report

@@ -1,0 +1,19 @@
+"""Load balancer: ALB/NLB, target group, listeners, or a rule on a shared ALB."""
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ecsdrop.deploy.load_balancer import ensure_load_balancer
+from ecsdrop.deploy.state import WorkflowState
+from ecsdrop.observability import logger, tracer
+from ecsdrop.runtime import runtime
+
+
+@logger.inject_lambda_context(correlation_id_path="deployment.id")
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    rt = runtime(os.environ)
+    state = WorkflowState.from_json(event)
+    return ensure_load_balancer(state, rt.elbv2, rt.ledger(state.deployment.id))

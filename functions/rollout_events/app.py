@@ -1,0 +1,23 @@
+"""ECS "ECS Deployment State Change" events → resume the deployment waiting on them."""
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ecsdrop.deploy.rollout import on_deployment_event
+from ecsdrop.observability import logger, tracer
+from ecsdrop.runtime import runtime
+
+
+@logger.inject_lambda_context(correlation_id_path="detail.deploymentId")
+@tracer.capture_lambda_handler
+@event_source(data_class=EventBridgeEvent)
+def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
+    rt = runtime(os.environ)
+    done = on_deployment_event(event.raw_event, rt.store, rt.tokens)
+    logger.info(
+        "ECS deployment event", extra={"eventName": event.detail.get("eventName"), "done": done}
+    )
+    return {"done": done}

@@ -1,0 +1,26 @@
+"""Service: create (with its cluster) or update the ECS service."""
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ecsdrop.deploy.service import deploy_service
+from ecsdrop.deploy.state import WorkflowState
+from ecsdrop.observability import logger, tracer
+from ecsdrop.runtime import runtime
+
+
+@logger.inject_lambda_context(correlation_id_path="deployment.id")
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    rt = runtime(os.environ)
+    state = WorkflowState.from_json(event)
+    return deploy_service(
+        state,
+        rt.ecs,
+        rt.autoscaling,
+        rt.ledger(state.deployment.id),
+        now=rt.now(),
+        check_seconds=rt.settings.rollout_check_seconds,
+    )

@@ -1,0 +1,21 @@
+"""Register task definition: pinned to digests, skipped when identical to the latest."""
+
+import os
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ecsdrop.deploy.state import WorkflowState
+from ecsdrop.deploy.task_definition import register_task_definition
+from ecsdrop.observability import logger, tracer
+from ecsdrop.runtime import runtime
+
+
+@logger.inject_lambda_context(correlation_id_path="deployment.id")
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    rt = runtime(os.environ)
+    state = WorkflowState.from_json(event)
+    return register_task_definition(
+        state, rt.ecs, rt.ecr, rt.logs, rt.ledger(state.deployment.id), installation=rt.installation
+    )

@@ -1,0 +1,106 @@
+"""Amazon ECS: clusters, task definitions and services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ecsdrop.aws.errors import aws_call, error_code
+from ecsdrop.errors import AwsError, NotFoundError
+
+# Fields describe-task-definition returns that RegisterTaskDefinition does not take.
+_READ_ONLY = (
+    "taskDefinitionArn",
+    "revision",
+    "status",
+    "requiresAttributes",
+    "compatibilities",
+    "registeredAt",
+    "registeredBy",
+    "deregisteredAt",
+)
+
+
+class Ecs:
+    def __init__(self, client: Any) -> None:
+        self._ecs = client
+
+    # ------------------------------------------------------------------ clusters
+
+    def cluster_exists(self, name: str) -> bool:
+        with aws_call("ecs:DescribeClusters"):
+            clusters = self._ecs.describe_clusters(clusters=[name]).get("clusters", [])
+        return any(c.get("status") == "ACTIVE" for c in clusters)
+
+    def create_cluster(self, name: str, tags: dict[str, str]) -> str:
+        with aws_call("ecs:CreateCluster"):
+            response = self._ecs.create_cluster(
+                clusterName=name,
+                tags=[{"key": k, "value": v} for k, v in tags.items()],
+                settings=[{"name": "containerInsights", "value": "enabled"}],
+            )
+        arn: str = response["cluster"]["clusterArn"]
+        return arn
+
+    def delete_cluster(self, name: str) -> None:
+        with aws_call("ecs:DeleteCluster"):
+            self._ecs.delete_cluster(cluster=name)
+
+    # ------------------------------------------------------------------ task definitions
+
+    def latest_task_definition(self, family: str) -> dict[str, Any] | None:
+        """The family's latest ACTIVE revision as RegisterTaskDefinition input plus its ARN."""
+        try:
+            with aws_call("ecs:DescribeTaskDefinition"):
+                response = self._ecs.describe_task_definition(
+                    taskDefinition=family, include=["TAGS"]
+                )
+        except NotFoundError:
+            return None
+        except AwsError as e:
+            if error_code(e) == "ClientException":  # ECS's answer for an unknown family
+                return None
+            raise
+        definition = response["taskDefinition"]
+        if definition.get("status") != "ACTIVE":
+            return None
+        return {**definition, "tags": response.get("tags", [])}
+
+    @staticmethod
+    def as_register_input(definition: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in definition.items() if k not in _READ_ONLY}
+
+    def register_task_definition(self, request: dict[str, Any]) -> str:
+        with aws_call("ecs:RegisterTaskDefinition"):
+            response = self._ecs.register_task_definition(**request)
+        arn: str = response["taskDefinition"]["taskDefinitionArn"]
+        return arn
+
+    def deregister_task_definition(self, arn: str) -> None:
+        with aws_call("ecs:DeregisterTaskDefinition"):
+            self._ecs.deregister_task_definition(taskDefinition=arn)
+
+    # ------------------------------------------------------------------ services
+
+    def describe_service(self, cluster: str, name: str) -> dict[str, Any] | None:
+        """The service when it exists and is ACTIVE (a deleted service shows as INACTIVE)."""
+        try:
+            with aws_call("ecs:DescribeServices"):
+                response = self._ecs.describe_services(cluster=cluster, services=[name])
+        except NotFoundError:
+            return None
+        for service in response.get("services", []):
+            if service.get("status") == "ACTIVE":
+                return dict(service)
+        return None
+
+    def create_service(self, request: dict[str, Any]) -> dict[str, Any]:
+        with aws_call("ecs:CreateService"):
+            return dict(self._ecs.create_service(**request)["service"])
+
+    def update_service(self, request: dict[str, Any]) -> dict[str, Any]:
+        with aws_call("ecs:UpdateService"):
+            return dict(self._ecs.update_service(**request)["service"])
+
+    def delete_service(self, cluster: str, name: str) -> None:
+        with aws_call("ecs:DeleteService"):
+            self._ecs.delete_service(cluster=cluster, service=name, force=True)

@@ -1,0 +1,46 @@
+"""The rollback ledger: what a deployment created or changed, written as it happens.
+
+Each step records a resource the moment it exists, so a step that crashes half-way
+leaves an exact account of what to undo. Entries are idempotent per (kind, id).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ecsdrop.aws.store import StateStore
+from ecsdrop.spec.model import Spec
+from ecsdrop.spec.render import TAG_DEPLOYMENT, ecsdrop_tags
+
+
+class Ledger:
+    def __init__(self, store: StateStore, deployment_id: str) -> None:
+        self._store = store
+        self.deployment_id = deployment_id
+
+    def created(self, kind: str, resource_id: str, **details: Any) -> None:
+        """This run created the resource; rollback deletes it."""
+        self._store.record(self.deployment_id, kind, resource_id, {"action": "created", **details})
+
+    def changed(self, kind: str, resource_id: str, previous: Any, **details: Any) -> None:
+        """This run changed the resource; rollback restores ``previous``."""
+        self._store.record(
+            self.deployment_id,
+            kind,
+            resource_id,
+            {"action": "changed", "previous": previous, **details},
+        )
+
+    def entries(self) -> list[dict[str, Any]]:
+        return self._store.ledger(self.deployment_id)
+
+    def tags(self, spec: Spec, role: str) -> dict[str, str]:
+        """Tags for a resource this run creates: the service's, its role, and this run's id
+        (a retried step that finds a resource with this run's id knows it made it)."""
+        return {**ecsdrop_tags(spec, role), TAG_DEPLOYMENT: self.deployment_id}
+
+    def adopt(self, kind: str, resource_id: str, tags: dict[str, str], **details: Any) -> None:
+        """A resource found by its tags: if this run made it (a crash before its ledger entry
+        was written), make sure the ledger has it."""
+        if tags.get(TAG_DEPLOYMENT) == self.deployment_id:
+            self.created(kind, resource_id, **details)

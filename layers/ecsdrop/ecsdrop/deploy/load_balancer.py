@@ -1,0 +1,197 @@
+"""Load balancer: ALB or NLB in the public subnets, an ip target group on the target port,
+listeners (HTTP, HTTPS with the certificate, the redirect), or a rule on a shared ALB."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ecsdrop.aws.elbv2 import Elbv2
+from ecsdrop.deploy.ledger import Ledger
+from ecsdrop.deploy.state import WorkflowState
+from ecsdrop.errors import EcsdropError
+from ecsdrop.spec.model import Spec, digest_of
+from ecsdrop.spec.render import load_balancer_plan
+
+_TARGET_GROUP_SETTINGS = (
+    "HealthCheckProtocol",
+    "HealthCheckPort",
+    "HealthCheckPath",
+    "HealthCheckIntervalSeconds",
+    "HealthCheckTimeoutSeconds",
+    "HealthyThresholdCount",
+    "UnhealthyThresholdCount",
+    "Matcher",
+)
+
+
+class LoadBalancerError(EcsdropError):
+    """A load balancer resource with our name exists but does not fit (another VPC, port...)."""
+
+
+def ensure_load_balancer(state: WorkflowState, elbv2: Elbv2, ledger: Ledger) -> dict[str, Any]:
+    plan = load_balancer_plan(state.spec)
+    if plan["type"] == "none":
+        return {"type": "none"}
+    network = state.step("network")
+    digest = digest_of({"plan": plan, "network": _network_inputs(network)})
+    previous = (state.lock.get("previous") or {}).get("loadBalancer")
+    if previous and previous.get("planDigest") == digest:
+        return dict(previous)  # unchanged since the last successful deployment: no ELB call
+    builder = LoadBalancerBuilder(state.spec, elbv2, ledger)
+    target_group_arn = builder.target_group(plan, network["vpcId"])
+    if "rule" in plan:
+        result = builder.shared_rule(plan["rule"], target_group_arn)
+    else:
+        result = builder.load_balancer(plan, network, target_group_arn)
+    return {
+        "type": plan["type"],
+        "targetGroupArn": target_group_arn,
+        **result,
+        "planDigest": digest,
+    }
+
+
+def _network_inputs(network: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "vpcId": network.get("vpcId"),
+        "publicSubnetIds": network.get("publicSubnetIds"),
+        "taskSubnetIds": network.get("taskSubnetIds"),
+        "securityGroup": (network.get("securityGroups") or {}).get("loadBalancer"),
+    }
+
+
+class LoadBalancerBuilder:
+    def __init__(self, spec: Spec, elbv2: Elbv2, ledger: Ledger) -> None:
+        self._spec = spec
+        self._elb = elbv2
+        self._ledger = ledger
+
+    def target_group(self, plan: dict[str, Any], vpc_id: str) -> str:
+        wanted = plan["targetGroup"]
+        found = self._elb.find_target_group(wanted["Name"])
+        if found is None:
+            arn = self._elb.create_target_group(
+                wanted, vpc_id, self._ledger.tags(self._spec, "target-group")
+            )
+            self._ledger.created("target-group", arn)
+            self._elb.set_deregistration_delay(arn, plan["deregistrationDelaySeconds"])
+            return arn
+        arn = str(found["TargetGroupArn"])
+        if found.get("VpcId") != vpc_id or found.get("Port") != wanted["Port"]:
+            raise LoadBalancerError(
+                f"target group {wanted['Name']} exists in {found.get('VpcId')} on port "
+                f"{found.get('Port')}; it cannot serve this service (delete it or rename)"
+            )
+        changed = {
+            k: wanted[k]
+            for k in _TARGET_GROUP_SETTINGS
+            if k in wanted and found.get(k) != wanted[k]
+        }
+        if changed:
+            previous = {k: found[k] for k in changed if k in found}
+            self._ledger.changed("target-group-settings", arn, previous=previous)
+            self._elb.modify_target_group(arn, changed)
+        return arn
+
+    def load_balancer(
+        self, plan: dict[str, Any], network: dict[str, Any], target_group_arn: str
+    ) -> dict[str, Any]:
+        wanted = plan["loadBalancer"]
+        found = self._elb.find_load_balancer(wanted["Name"])
+        if found is None:
+            subnets = (
+                network["publicSubnetIds"]
+                if wanted["Scheme"] == "internet-facing"
+                else network["taskSubnetIds"]
+            )
+            group = network["securityGroups"].get("loadBalancer")
+            found = self._elb.create_load_balancer(
+                wanted,
+                subnets,
+                [group] if group else [],
+                self._ledger.tags(self._spec, "load-balancer"),
+            )
+            self._ledger.created("load-balancer", found["LoadBalancerArn"])
+        elif found.get("VpcId") != network["vpcId"]:
+            raise LoadBalancerError(
+                f"load balancer {wanted['Name']} exists in another VPC ({found.get('VpcId')})"
+            )
+        arn = str(found["LoadBalancerArn"])
+        listener_arns = [
+            self._listener(arn, listener, target_group_arn) for listener in plan["listeners"]
+        ]
+        return {
+            "loadBalancerArn": arn,
+            "dnsName": found.get("DNSName"),
+            "listenerArns": listener_arns,
+        }
+
+    def _listener(self, lb_arn: str, listener: dict[str, Any], target_group_arn: str) -> str:
+        wanted = _bind(listener, target_group_arn)
+        existing = {item["Port"]: item for item in self._elb.listeners(lb_arn)}
+        current = existing.get(wanted["Port"])
+        if current is None:
+            arn = self._elb.create_listener(
+                lb_arn, wanted, self._ledger.tags(self._spec, "listener")
+            )
+            self._ledger.created("listener", arn)
+            return arn
+        arn = str(current["ListenerArn"])
+        if _listener_essentials(current) != _listener_essentials(wanted):
+            previous = {k: current[k] for k in _LISTENER_SETTINGS if k in current}
+            self._ledger.changed("listener-settings", arn, previous=previous)
+            self._elb.modify_listener(arn, wanted)
+        return arn
+
+    def shared_rule(self, rule: dict[str, Any], target_group_arn: str) -> dict[str, Any]:
+        listener_arn = rule["listenerArn"]
+        conditions = []
+        if "hostHeaders" in rule:
+            conditions.append({"Field": "host-header", "Values": rule["hostHeaders"]})
+        if "pathPatterns" in rule:
+            conditions.append({"Field": "path-pattern", "Values": rule["pathPatterns"]})
+        for existing in self._elb.rules(listener_arn):
+            if str(existing.get("Priority")) == str(rule["priority"]):
+                forwards = [a.get("TargetGroupArn") for a in existing.get("Actions", [])]
+                if target_group_arn not in forwards:
+                    raise LoadBalancerError(
+                        f"loadBalancer.rule.priority: priority {rule['priority']} is taken "
+                        "on that listener by another target group"
+                    )
+                return {"listenerArn": listener_arn, "ruleArn": existing["RuleArn"]}
+        rule_arn = self._elb.create_rule(
+            listener_arn,
+            rule["priority"],
+            conditions,
+            target_group_arn,
+            self._ledger.tags(self._spec, "listener-rule"),
+        )
+        self._ledger.created("listener-rule", rule_arn)
+        return {"listenerArn": listener_arn, "ruleArn": rule_arn}
+
+
+_LISTENER_SETTINGS = ("Protocol", "Port", "DefaultActions", "Certificates", "SslPolicy")
+
+
+def _listener_essentials(listener: dict[str, Any]) -> Any:
+    """What decides a listener's behaviour (ELB adds ForwardConfig, Order... to what it returns)."""
+    actions = [
+        (
+            action.get("Type"),
+            action.get("TargetGroupArn"),
+            tuple(sorted((action.get("RedirectConfig") or {}).items())),
+        )
+        for action in listener.get("DefaultActions", [])
+    ]
+    certificates = sorted(c.get("CertificateArn", "") for c in listener.get("Certificates", []))
+    return (listener.get("Protocol"), listener.get("Port"), actions, certificates)
+
+
+def _bind(listener: dict[str, Any], target_group_arn: str) -> dict[str, Any]:
+    """The planned listener with its forward action pointing at the real target group."""
+    bound = copy.deepcopy(listener)
+    for action in bound["DefaultActions"]:
+        if action["Type"] == "forward":
+            action["TargetGroupArn"] = target_group_arn
+    return bound

@@ -1,0 +1,248 @@
+"""Network: the seed's VPC (public and private subnets over ≥ 2 zones, IGW, NAT, routes) or
+the spec's existing VPC, plus the load balancer's and the tasks' security groups.
+
+Idempotent: everything is found by its ``ecsdrop:service`` / ``ecsdrop:role`` tags before
+anything is created, and what is created is in the ledger before the next call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from ecsdrop.aws.ec2 import Ec2, flatten_permissions, tags_of
+from ecsdrop.deploy.ledger import Ledger
+from ecsdrop.deploy.state import WorkflowState
+from ecsdrop.errors import EcsdropError, NotFoundError
+from ecsdrop.spec.model import Spec, digest_of
+from ecsdrop.spec.render import TAG_ROLE, TAG_SERVICE, network_plan
+
+_ID_FIELD = {
+    "vpc": "VpcId",
+    "subnet": "SubnetId",
+    "internet-gateway": "InternetGatewayId",
+    "elastic-ip": "AllocationId",
+    "natgateway": "NatGatewayId",
+    "route-table": "RouteTableId",
+    "security-group": "GroupId",
+}
+
+
+class NetworkError(EcsdropError):
+    """The network the spec asks for cannot be built or found (not enough zones, no subnets)."""
+
+
+def ensure_network(state: WorkflowState, ec2: Ec2, ledger: Ledger) -> dict[str, Any]:
+    """The network ids the service binds to; built, found, or reused from the last run."""
+    plan = network_plan(state.spec)
+    digest = digest_of(plan)
+    previous = (state.lock.get("previous") or {}).get("network")
+    if previous and previous.get("planDigest") == digest:
+        return dict(previous)  # unchanged since the last successful deployment: no EC2 call
+    builder = NetworkBuilder(state.spec, ec2, ledger)
+    result = builder.managed(plan) if plan["mode"] == "managed" else builder.existing(plan)
+    groups = builder.security_groups(plan, result["vpcId"], result["vpcCidr"])
+    placement = plan["placement"]
+    return {
+        **result,
+        "securityGroups": groups,
+        "taskSubnetIds": result[f"{placement}SubnetIds"],
+        "taskSecurityGroupIds": [groups["tasks"], *plan["extraSecurityGroupIds"]],
+        "assignPublicIp": plan["assignPublicIp"],
+        "planDigest": digest,
+    }
+
+
+class NetworkBuilder:
+    def __init__(self, spec: Spec, ec2: Ec2, ledger: Ledger) -> None:
+        self._spec = spec
+        self._ec2 = ec2
+        self._ledger = ledger
+        self._created_nats: list[str] = []
+
+    # ------------------------------------------------------------------ managed VPC
+
+    def managed(self, plan: dict[str, Any]) -> dict[str, Any]:
+        vpc_id, _ = self._ensure(
+            "vpc", "vpc", lambda tags: self._ec2.create_vpc(plan["cidr"], tags)
+        )
+        zones = self._ec2.availability_zones(plan["availabilityZones"])
+        if len(zones) < plan["availabilityZones"]:
+            raise NetworkError(
+                f"the region has {len(zones)} availability zones; the spec asks for "
+                f"{plan['availabilityZones']}"
+            )
+        subnets: dict[str, list[str]] = {"public": [], "private": []}
+        for subnet in plan["subnets"]:
+            subnet_id, _ = self._ensure(
+                "subnet",
+                f"subnet-{subnet['tier']}-{subnet['zone']}",
+                partial(self._ec2.create_subnet, vpc_id, subnet["cidr"], zones[subnet["zone"]]),
+            )
+            subnets[subnet["tier"]].append(subnet_id)
+        gateway_id = self._internet_gateway(vpc_id)
+        self._route_table("route-table-public", vpc_id, subnets["public"], gateway_id=gateway_id)
+        nat_ids = [self._nat_gateway(i, subnets["public"][i]) for i in range(plan["natGateways"])]
+        if self._created_nats:
+            self._ec2.wait_nat_gateways_available(self._created_nats)
+        for zone, subnet_id in enumerate(subnets["private"]):
+            nat_id = nat_ids[min(zone, len(nat_ids) - 1)] if nat_ids else None
+            self._route_table(f"route-table-private-{zone}", vpc_id, [subnet_id], nat_id=nat_id)
+        return {
+            "mode": "managed",
+            "vpcId": vpc_id,
+            "vpcCidr": plan["cidr"],
+            "availabilityZones": zones,
+            "publicSubnetIds": subnets["public"],
+            "privateSubnetIds": subnets["private"],
+            "internetGatewayId": gateway_id,
+            "natGatewayIds": nat_ids,
+        }
+
+    def _internet_gateway(self, vpc_id: str) -> str:
+        gateway_id, found = self._ensure(
+            "internet-gateway",
+            "internet-gateway",
+            self._ec2.create_internet_gateway,
+            vpcId=vpc_id,
+        )
+        attached = found and any(a.get("VpcId") == vpc_id for a in found.get("Attachments", []))
+        if not attached:
+            self._ec2.attach_internet_gateway(gateway_id, vpc_id)
+        return gateway_id
+
+    def _nat_gateway(self, index: int, subnet_id: str) -> str:
+        allocation_id, _ = self._ensure(
+            "elastic-ip", f"nat-eip-{index}", self._ec2.allocate_address
+        )
+
+        def create(tags: dict[str, str]) -> str:
+            nat_id = self._ec2.create_nat_gateway(subnet_id, allocation_id, tags)
+            self._created_nats.append(nat_id)
+            return nat_id
+
+        nat_id, _ = self._ensure("natgateway", f"nat-{index}", create, allocationId=allocation_id)
+        return nat_id
+
+    def _route_table(
+        self,
+        role: str,
+        vpc_id: str,
+        subnet_ids: list[str],
+        gateway_id: str | None = None,
+        nat_id: str | None = None,
+    ) -> str:
+        table_id, found = self._ensure(
+            "route-table", role, lambda tags: self._ec2.create_route_table(vpc_id, tags)
+        )
+        routes = (found or {}).get("Routes", [])
+        if (gateway_id or nat_id) and not any(
+            r.get("DestinationCidrBlock") == "0.0.0.0/0" for r in routes
+        ):
+            self._ec2.create_default_route(table_id, gateway_id=gateway_id, nat_id=nat_id)
+        associated = {a.get("SubnetId") for a in (found or {}).get("Associations", [])}
+        for subnet_id in subnet_ids:
+            if subnet_id not in associated:
+                association = self._ec2.associate_route_table(table_id, subnet_id)
+                self._ledger.created("route-table-association", association, routeTableId=table_id)
+        return table_id
+
+    # ------------------------------------------------------------------ existing VPC
+
+    def existing(self, plan: dict[str, Any]) -> dict[str, Any]:
+        vpc = self._ec2.vpc(plan["vpcId"])
+        if vpc is None:
+            raise NotFoundError(f"network.existing.vpcId: VPC {plan['vpcId']} does not exist")
+        public = self._existing_subnets(plan, "public")
+        private = self._existing_subnets(plan, "private")
+        return {
+            "mode": "existing",
+            "vpcId": plan["vpcId"],
+            "vpcCidr": vpc["CidrBlock"],
+            "availabilityZones": sorted({s["AvailabilityZone"] for s in [*public, *private]}),
+            "publicSubnetIds": [s["SubnetId"] for s in public],
+            "privateSubnetIds": [s["SubnetId"] for s in private],
+            "natGatewayIds": [],
+        }
+
+    def _existing_subnets(self, plan: dict[str, Any], tier: str) -> list[dict[str, Any]]:
+        ids = plan.get(f"{tier}SubnetIds")
+        tags = plan.get(f"{tier}SubnetTags")
+        if not ids and not tags:
+            return []
+        subnets = self._ec2.subnets(ids=ids, tags=tags, vpc_id=plan["vpcId"])
+        where = f"network.existing.{tier}Subnet{'Ids' if ids else 'Tags'}"
+        if not subnets or (ids and len(subnets) < len(ids)):
+            raise NetworkError(f"{where}: no such subnets in VPC {plan['vpcId']}")
+        zones = {s["AvailabilityZone"] for s in subnets}
+        if tier == "public" and self._spec.has_load_balancer and len(zones) < 2:
+            raise NetworkError(
+                f"{where}: a load balancer needs subnets in two availability zones; "
+                f"these are all in {', '.join(sorted(zones))}"
+            )
+        return subnets
+
+    # ------------------------------------------------------------------ security groups
+
+    def security_groups(self, plan: dict[str, Any], vpc_id: str, vpc_cidr: str) -> dict[str, Any]:
+        groups: dict[str, Any] = {"loadBalancer": None}
+        for name in ("loadBalancer", "tasks"):
+            wanted = plan["securityGroups"].get(name)
+            if wanted is None:
+                continue
+            group_id, found = self._ensure(
+                "security-group",
+                f"sg-{name}",
+                partial(
+                    self._ec2.create_security_group, wanted["name"], wanted["description"], vpc_id
+                ),
+            )
+            rules = [_permission(rule, groups, vpc_cidr) for rule in wanted["ingress"]]
+            self._reconcile_ingress(group_id, found, rules)
+            groups[name] = group_id
+        return groups
+
+    def _reconcile_ingress(
+        self, group_id: str, found: dict[str, Any] | None, wanted: list[dict[str, Any]]
+    ) -> None:
+        current = flatten_permissions(found.get("IpPermissions", [])) if found else []
+        missing = [p for p in wanted if p not in current]
+        extra = [p for p in current if p not in wanted]
+        if found and (missing or extra):
+            self._ledger.changed("security-group-rules", group_id, previous=current)
+        if extra:
+            self._ec2.revoke_ingress(group_id, extra)
+        if missing:
+            self._ec2.authorize_ingress(group_id, missing)
+
+    # ------------------------------------------------------------------ find or create
+
+    def _ensure(
+        self, kind: str, role: str, create: Callable[[dict[str, str]], str], **details: Any
+    ) -> tuple[str, dict[str, Any] | None]:
+        """Find the resource by the service's tags and its role, or create it and record it."""
+        found = self._ec2.find_tagged(kind, {TAG_SERVICE: self._spec.name, TAG_ROLE: role})
+        if found:
+            resource = found[0]
+            resource_id = str(resource[_ID_FIELD[kind]])
+            self._ledger.adopt(kind, resource_id, tags_of(resource), **details)
+            return resource_id, resource
+        resource_id = create(self._ledger.tags(self._spec, role))
+        self._ledger.created(kind, resource_id, **details)
+        return resource_id, None
+
+
+def _permission(rule: dict[str, Any], groups: dict[str, Any], vpc_cidr: str) -> dict[str, Any]:
+    """A planned ingress rule as EC2's IpPermission (one source each)."""
+    permission: dict[str, Any] = {
+        "IpProtocol": rule["protocol"],
+        "FromPort": rule["port"],
+        "ToPort": rule["port"],
+    }
+    if "fromGroup" in rule:
+        permission["UserIdGroupPairs"] = [{"GroupId": groups[rule["fromGroup"]]}]
+    else:
+        cidr = vpc_cidr if rule["cidr"] == "vpc" else rule["cidr"]
+        permission["IpRanges"] = [{"CidrIp": cidr}]
+    return permission

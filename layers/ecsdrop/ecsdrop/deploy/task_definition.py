@@ -1,0 +1,91 @@
+"""Register task definition: render, pin this account's ECR images to their digests, and
+register only when it differs from the family's latest revision."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ecsdrop.aws.ecr import Ecr
+from ecsdrop.aws.ecs import Ecs
+from ecsdrop.aws.logs import Logs
+from ecsdrop.deploy.ledger import Ledger
+from ecsdrop.deploy.state import WorkflowState
+from ecsdrop.errors import ImageNotFoundError
+from ecsdrop.spec.images import parse_image
+from ecsdrop.spec.installation import Installation
+from ecsdrop.spec.render import log_group_input, register_task_definition_input
+
+
+def register_task_definition(
+    state: WorkflowState,
+    ecs: Ecs,
+    ecr: Ecr,
+    logs: Logs,
+    ledger: Ledger,
+    *,
+    installation: Installation,
+) -> dict[str, Any]:
+    spec = state.spec
+    request = pin_images(register_task_definition_input(spec), ecr, installation)
+    log_group = log_group_input(spec, installation)
+    if log_group and logs.ensure_log_group(
+        log_group["logGroupName"], log_group["retentionInDays"], log_group["tags"]
+    ):
+        ledger.created("log-group", log_group["logGroupName"])
+    current = ecs.latest_task_definition(request["family"])
+    previous_arn = current["taskDefinitionArn"] if current else None
+    if current is not None and same_definition(Ecs.as_register_input(current), request):
+        arn, registered = previous_arn, False
+    else:
+        arn, registered = ecs.register_task_definition(request), True
+        ledger.created("task-definition", arn)
+    return {
+        "taskDefinitionArn": arn,
+        "registered": registered,
+        "previousTaskDefinitionArn": previous_arn,
+        "images": {c["name"]: c["image"] for c in request["containerDefinitions"]},
+    }
+
+
+def pin_images(request: dict[str, Any], ecr: Ecr, installation: Installation) -> dict[str, Any]:
+    """A copy of ``request`` whose images in this account's ECR name an exact digest.
+
+    A tag can move between deploy and pull (and between the tasks of one rollout); the
+    digest cannot. Images elsewhere are left as written.
+    """
+    pinned = copy.deepcopy(request)
+    for container in pinned["containerDefinitions"]:
+        ref = parse_image(container["image"])
+        if ref is None or not ref.is_ecr_of(installation.account_id, installation.region):
+            continue
+        if ref.digest:
+            continue
+        tag = ref.tag or "latest"
+        digest = ecr.digest(ref.repository, tag)
+        if digest is None:
+            raise ImageNotFoundError(
+                f"container {container['name']}: image {ref.repository}:{tag} "
+                f"is not in ECR ({ref.registry})"
+            )
+        container["image"] = ref.pinned(digest)
+    return pinned
+
+
+def same_definition(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Whether registering ``wanted`` would give the same revision as ``current`` (tags and
+    the defaults ECS fills in, such as empty lists and cpu 0, do not count)."""
+    return bool(_comparable({**current, "tags": None}) == _comparable({**wanted, "tags": None}))
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, dict):
+        result = {k: _comparable(v) for k, v in value.items()}
+        return {
+            k: v
+            for k, v in result.items()
+            if v not in (None, [], {}, "") and not (k == "cpu" and v == 0)
+        }
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    return value

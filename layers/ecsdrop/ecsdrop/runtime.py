@@ -1,0 +1,111 @@
+"""The composition root of the Lambda functions: settings and gateways, built once per
+container on first use (never at import) from the function's environment."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ecsdrop.aws.autoscaling import AutoScaling
+from ecsdrop.aws.bucket import SpecBucket
+from ecsdrop.aws.clients import AwsClients
+from ecsdrop.aws.ec2 import Ec2
+from ecsdrop.aws.ecr import Ecr
+from ecsdrop.aws.ecs import Ecs
+from ecsdrop.aws.elbv2 import Elbv2
+from ecsdrop.aws.events import EventPublisher
+from ecsdrop.aws.logs import Logs
+from ecsdrop.aws.store import StateStore
+from ecsdrop.aws.tokens import TaskTokens
+from ecsdrop.deploy.finish import Reporter
+from ecsdrop.deploy.ledger import Ledger
+from ecsdrop.deploy.rollback import Gateways
+from ecsdrop.settings import InstallationSettings, WorkflowSettings, from_environment
+from ecsdrop.spec import Guardrails, Installation
+
+
+@dataclass
+class Runtime:
+    env: Mapping[str, str]
+    clients: AwsClients = field(default_factory=AwsClients)
+
+    @cached_property
+    def workflow(self) -> WorkflowSettings:
+        return from_environment(WorkflowSettings, self.env)
+
+    @cached_property
+    def settings(self) -> InstallationSettings:
+        return from_environment(InstallationSettings, self.env)
+
+    @cached_property
+    def installation(self) -> Installation:
+        return self.settings.installation()
+
+    @cached_property
+    def guardrails(self) -> Guardrails:
+        return Guardrails.from_environment(self.env)
+
+    @cached_property
+    def store(self) -> StateStore:
+        return StateStore(self.clients.dynamodb, self.workflow.table_name)
+
+    @cached_property
+    def bucket(self) -> SpecBucket:
+        return SpecBucket(self.clients.s3, self.workflow.bucket_name)
+
+    @cached_property
+    def reporter(self) -> Reporter:
+        publisher = EventPublisher(self.clients.events, self.workflow.event_bus_name)
+        return Reporter(self.store, self.bucket, publisher, self.installation.region)
+
+    @cached_property
+    def ecs(self) -> Ecs:
+        return Ecs(self.clients.ecs)
+
+    @cached_property
+    def ec2(self) -> Ec2:
+        return Ec2(self.clients.ec2)
+
+    @cached_property
+    def elbv2(self) -> Elbv2:
+        return Elbv2(self.clients.elbv2)
+
+    @cached_property
+    def ecr(self) -> Ecr:
+        return Ecr(self.clients.ecr)
+
+    @cached_property
+    def logs(self) -> Logs:
+        return Logs(self.clients.logs)
+
+    @cached_property
+    def autoscaling(self) -> AutoScaling:
+        return AutoScaling(self.clients.autoscaling)
+
+    @cached_property
+    def tokens(self) -> TaskTokens:
+        return TaskTokens(self.clients.stepfunctions)
+
+    @cached_property
+    def gateways(self) -> Gateways:
+        return Gateways(self.ecs, self.ec2, self.elbv2, self.logs, self.autoscaling)
+
+    def ledger(self, deployment_id: str) -> Ledger:
+        return Ledger(self.store, deployment_id)
+
+    @staticmethod
+    def now() -> float:
+        return time.time()
+
+
+_runtime: Runtime | None = None
+
+
+def runtime(env: Mapping[str, str]) -> Runtime:
+    """The container's Runtime, made on the first invocation."""
+    global _runtime  # noqa: PLW0603 -- one per Lambda container, by design
+    if _runtime is None:
+        _runtime = Runtime(env)
+    return _runtime

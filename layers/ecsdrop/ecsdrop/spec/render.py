@@ -1,0 +1,396 @@
+"""The exact AWS API inputs a spec deploys with.
+
+One code path for ``ecsdrop render`` and for the deployment: render passes placeholders
+for ids that only exist once the network and load balancer are built; the workflow passes
+the real ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+
+from ecsdrop.spec.defaults import log_group_name
+from ecsdrop.spec.installation import Installation
+from ecsdrop.spec.model import Spec
+
+TAG_SERVICE = "ecsdrop:service"
+TAG_DIGEST = "ecsdrop:spec-digest"
+TAG_ROLE = "ecsdrop:role"
+TAG_DEPLOYMENT = "ecsdrop:deployment"
+TAG_MANAGED_BY = "ecsdrop:managed-by"
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Ids the service binds to, known only after the earlier steps ran."""
+
+    task_definition_arn: str
+    subnet_ids: tuple[str, ...]
+    security_group_ids: tuple[str, ...]
+    target_group_arn: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def placeholders(cls, spec: Spec) -> Resources:
+        tier = spec.network["placement"]
+        count = _subnet_count(spec)
+        return cls(
+            task_definition_arn=f"<{spec.task_definition['family']}: the revision registered>",
+            subnet_ids=tuple(f"<{tier} subnet {i + 1}>" for i in range(count)),
+            security_group_ids=(
+                "<tasks security group>",
+                *spec.network["securityGroupIds"],
+            ),
+            target_group_arn="<target group>" if spec.has_load_balancer else None,
+        )
+
+
+def _subnet_count(spec: Spec) -> int:
+    network = spec.network
+    if "vpc" in network:
+        count: int = network["vpc"]["availabilityZones"]
+        return count
+    existing = network["existing"]
+    ids = existing.get(f"{network['placement']}SubnetIds")
+    return len(ids) if ids else 1
+
+
+def short_name(*parts: str, limit: int = 32) -> str:
+    """A name made of ``parts`` that fits AWS's limit; long names keep a stable hash suffix."""
+    name = "-".join(parts)
+    if len(name) <= limit:
+        return name
+    suffix = hashlib.sha256(name.encode()).hexdigest()[:6]
+    return f"{name[: limit - 7].rstrip('-')}-{suffix}"
+
+
+def ecsdrop_tags(spec: Spec, role: str | None = None) -> dict[str, str]:
+    """The tags every resource ecsdrop creates for a service carries (rollback finds them)."""
+    tags = {TAG_SERVICE: spec.name, TAG_MANAGED_BY: "ecsdrop"}
+    if role:
+        tags[TAG_ROLE] = role
+    return tags
+
+
+def tag_list(tags: dict[str, str], key: str = "key", value: str = "value") -> list[dict[str, str]]:
+    return [{key: k, value: v} for k, v in tags.items()]
+
+
+# --------------------------------------------------------------------------- task definition
+
+
+def register_task_definition_input(spec: Spec) -> dict[str, Any]:
+    """RegisterTaskDefinition's input: the spec's taskDefinition plus ecsdrop's tags."""
+    task = spec.task_definition
+    own = {k: v for k, v in task.items() if k != "tags"}
+    user_tags = [
+        t for t in task.get("tags", []) if not str(t.get("key", "")).startswith("ecsdrop:")
+    ]
+    tags = [*user_tags, *tag_list({TAG_SERVICE: spec.name, TAG_DIGEST: spec.digest})]
+    return {**own, "tags": tags}
+
+
+def log_group_input(spec: Spec, installation: Installation) -> dict[str, Any] | None:
+    """The log group the default awslogs configuration writes to (created by the deployment)."""
+    wanted = log_group_name(spec.name, installation)
+    for container in spec.task_definition["containerDefinitions"]:
+        options = container["logConfiguration"].get("options", {})
+        if options.get("awslogs-group") == wanted:
+            return {
+                "logGroupName": wanted,
+                "retentionInDays": installation.log_retention_days,
+                "tags": ecsdrop_tags(spec),
+            }
+    return None
+
+
+# --------------------------------------------------------------------------- network
+
+
+def network_plan(spec: Spec) -> dict[str, Any]:
+    """What the network step builds or looks up, including the security groups' rules."""
+    network = spec.network
+    plan: dict[str, Any] = {
+        "placement": network["placement"],
+        "assignPublicIp": "ENABLED" if network["placement"] == "public" else "DISABLED",
+        "securityGroups": security_group_plan(spec),
+        "extraSecurityGroupIds": network["securityGroupIds"],
+    }
+    if "existing" in network:
+        return {"mode": "existing", **network["existing"], **plan}
+    vpc = network["vpc"]
+    zones = vpc["availabilityZones"]
+    nat = {"single": 1, "perAz": zones, "none": 0}[vpc["natGateways"]]
+    return {
+        "mode": "managed",
+        "cidr": vpc["cidr"],
+        "availabilityZones": zones,
+        "subnets": subnet_plan(vpc["cidr"], zones, private=network["placement"] == "private"),
+        "internetGateway": True,
+        "natGateways": nat,
+        **plan,
+    }
+
+
+def subnet_plan(cidr: str, zones: int, private: bool) -> list[dict[str, Any]]:
+    """Public subnets first, then private ones, each a sixteenth of the VPC, one per zone."""
+    network = ipaddress.ip_network(cidr, strict=False)
+    blocks = list(network.subnets(new_prefix=min(network.prefixlen + 4, 28)))
+    tiers = ["public", "private"] if private else ["public"]
+    plan = []
+    for t, tier in enumerate(tiers):
+        for zone in range(zones):
+            plan.append({"tier": tier, "zone": zone, "cidr": str(blocks[t * 8 + zone])})
+    return plan
+
+
+def security_group_plan(spec: Spec) -> dict[str, Any]:
+    """The seed's rules: the LB open to the internet on its listener ports; the tasks open
+    only on the target port and only to the LB's group; without a LB, the mapped ports
+    from anywhere (public) or from inside the VPC (private)."""
+    groups: dict[str, Any] = {}
+    tasks: dict[str, Any] = {
+        "name": short_name("ecsdrop", spec.name, "tasks", limit=255),
+        "description": f"ecsdrop: tasks of service {spec.name}",
+        "ingress": [],
+    }
+    if spec.has_load_balancer and "rule" not in spec.load_balancer:
+        lb = spec.load_balancer
+        protocols = _ip_protocols(lb["listener"]["protocol"])
+        ports = [lb["listener"]["port"]]
+        if lb["listener"].get("redirectHttpToHttps"):
+            ports.append(80)
+        groups["loadBalancer"] = {
+            "name": short_name("ecsdrop", spec.name, "lb", limit=255),
+            "description": f"ecsdrop: load balancer of service {spec.name}",
+            "ingress": [
+                {"protocol": p, "port": port, "cidr": "0.0.0.0/0"}
+                for port in ports
+                for p in protocols
+            ],
+        }
+        tasks["ingress"] = [
+            {"protocol": p, "port": lb["target"]["containerPort"], "fromGroup": "loadBalancer"}
+            for p in protocols
+        ]
+    elif spec.has_load_balancer:
+        # A shared ALB: its own group is the user's; the tasks accept the target port from the VPC.
+        tasks["ingress"] = [
+            {
+                "protocol": "tcp",
+                "port": spec.load_balancer["target"]["containerPort"],
+                "cidr": "vpc",
+            }
+        ]
+    else:
+        source = "0.0.0.0/0" if spec.network["placement"] == "public" else "vpc"
+        tasks["ingress"] = [
+            {"protocol": m["protocol"], "port": m["containerPort"], "cidr": source}
+            for c in spec.task_definition["containerDefinitions"]
+            for m in c["portMappings"]
+        ]
+    groups["tasks"] = tasks
+    return groups
+
+
+def _ip_protocols(listener_protocol: str) -> list[str]:
+    return {"UDP": ["udp"], "TCP_UDP": ["tcp", "udp"]}.get(listener_protocol, ["tcp"])
+
+
+# --------------------------------------------------------------------------- load balancer
+
+
+def load_balancer_plan(spec: Spec) -> dict[str, Any]:
+    """The load balancer, target group, listeners and rule the load-balancer step builds."""
+    lb = spec.load_balancer
+    if lb["type"] == "none":
+        return {"type": "none"}
+    target = lb["target"]
+    check = lb["healthCheck"]
+    target_group = {
+        "Name": short_name("ecsdrop", spec.name, str(target["containerPort"])),
+        "Protocol": _target_protocol(lb),
+        "Port": target["containerPort"],
+        "TargetType": "ip",
+        "HealthCheckProtocol": check["protocol"],
+        "HealthCheckPort": str(check["port"]),
+        "HealthCheckIntervalSeconds": check["intervalSeconds"],
+        "HealthCheckTimeoutSeconds": check["timeoutSeconds"],
+        "HealthyThresholdCount": check["healthyThresholdCount"],
+        "UnhealthyThresholdCount": check["unhealthyThresholdCount"],
+    }
+    if "path" in check:
+        target_group["HealthCheckPath"] = check["path"]
+        target_group["Matcher"] = {"HttpCode": check["matcher"]}
+    plan: dict[str, Any] = {
+        "type": lb["type"],
+        "targetGroup": target_group,
+        "deregistrationDelaySeconds": lb["deregistrationDelaySeconds"],
+    }
+    if "rule" in lb:
+        plan["rule"] = lb["rule"]
+        return plan
+    plan["loadBalancer"] = {
+        "Name": short_name("ecsdrop", spec.name),
+        "Type": lb["type"],
+        "Scheme": lb["scheme"],
+        "IpAddressType": "ipv4",
+    }
+    plan["listeners"] = _listeners(lb["listener"])
+    return plan
+
+
+def _target_protocol(lb: dict[str, Any]) -> str:
+    if lb["type"] == "application":
+        return "HTTP"
+    protocol: str = lb["listener"]["protocol"]
+    return "TCP" if protocol == "TLS" else protocol
+
+
+def _listeners(listener: dict[str, Any]) -> list[dict[str, Any]]:
+    main: dict[str, Any] = {
+        "Protocol": listener["protocol"],
+        "Port": listener["port"],
+        "DefaultActions": [{"Type": "forward", "TargetGroupArn": "<target group>"}],
+    }
+    if "certificateArn" in listener:
+        main["Certificates"] = [{"CertificateArn": listener["certificateArn"]}]
+        main["SslPolicy"] = listener["sslPolicy"]
+    listeners = [main]
+    if listener.get("redirectHttpToHttps"):
+        listeners.append(
+            {
+                "Protocol": "HTTP",
+                "Port": 80,
+                "DefaultActions": [
+                    {
+                        "Type": "redirect",
+                        "RedirectConfig": {
+                            "Protocol": "HTTPS",
+                            "Port": str(listener["port"]),
+                            "StatusCode": "HTTP_301",
+                        },
+                    }
+                ],
+            }
+        )
+    return listeners
+
+
+# --------------------------------------------------------------------------- service
+
+
+def create_service_input(spec: Spec, resources: Resources) -> dict[str, Any]:
+    """CreateService's input for the spec bound to ``resources``."""
+    service = spec.service
+    deployment = service["deployment"]
+    request: dict[str, Any] = {
+        "cluster": spec.cluster,
+        "serviceName": spec.name,
+        "taskDefinition": resources.task_definition_arn,
+        "desiredCount": service["desiredCount"],
+        "launchType": "FARGATE",
+        "platformVersion": service["platformVersion"],
+        "deploymentConfiguration": {
+            "deploymentCircuitBreaker": dict(deployment["circuitBreaker"]),
+            "maximumPercent": deployment["maximumPercent"],
+            "minimumHealthyPercent": deployment["minimumHealthyPercent"],
+        },
+        "networkConfiguration": {
+            "awsvpcConfiguration": {
+                "subnets": list(resources.subnet_ids),
+                "securityGroups": list(resources.security_group_ids),
+                "assignPublicIp": network_plan(spec)["assignPublicIp"],
+            }
+        },
+        "enableExecuteCommand": service["enableExecuteCommand"],
+        "enableECSManagedTags": True,
+        "propagateTags": service["propagateTags"],
+        "tags": tag_list({**service["tags"], **ecsdrop_tags(spec), TAG_DIGEST: spec.digest}),
+    }
+    if resources.target_group_arn:
+        target = spec.load_balancer["target"]
+        request["loadBalancers"] = [
+            {
+                "targetGroupArn": resources.target_group_arn,
+                "containerName": target["containerName"],
+                "containerPort": target["containerPort"],
+            }
+        ]
+        request["healthCheckGracePeriodSeconds"] = deployment["healthCheckGracePeriodSeconds"]
+    return request
+
+
+def update_service_input(spec: Spec, resources: Resources) -> dict[str, Any]:
+    """UpdateService's input: what CreateService sets that UpdateService can change."""
+    create = create_service_input(spec, resources)
+    request = {
+        "cluster": create["cluster"],
+        "service": create["serviceName"],
+        "taskDefinition": create["taskDefinition"],
+        "desiredCount": create["desiredCount"],
+        "platformVersion": create["platformVersion"],
+        "deploymentConfiguration": create["deploymentConfiguration"],
+        "networkConfiguration": create["networkConfiguration"],
+        "enableExecuteCommand": create["enableExecuteCommand"],
+        "enableECSManagedTags": True,
+        "propagateTags": create["propagateTags"],
+        "loadBalancers": create.get("loadBalancers", []),
+    }
+    if "healthCheckGracePeriodSeconds" in create:
+        request["healthCheckGracePeriodSeconds"] = create["healthCheckGracePeriodSeconds"]
+    return request
+
+
+def autoscaling_inputs(spec: Spec) -> dict[str, Any] | None:
+    scaling = spec.service.get("autoscaling")
+    if not scaling:
+        return None
+    resource_id = f"service/{spec.cluster}/{spec.name}"
+    return {
+        "registerScalableTarget": {
+            "ServiceNamespace": "ecs",
+            "ResourceId": resource_id,
+            "ScalableDimension": "ecs:service:DesiredCount",
+            "MinCapacity": scaling["minCapacity"],
+            "MaxCapacity": scaling["maxCapacity"],
+        },
+        "putScalingPolicy": {
+            "PolicyName": short_name("ecsdrop", spec.name, "cpu", limit=255),
+            "ServiceNamespace": "ecs",
+            "ResourceId": resource_id,
+            "ScalableDimension": "ecs:service:DesiredCount",
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {
+                "TargetValue": float(scaling["cpuTarget"]),
+                "PredefinedMetricSpecification": {
+                    "PredefinedMetricType": "ECSServiceAverageCPUUtilization"
+                },
+            },
+        },
+    }
+
+
+# --------------------------------------------------------------------------- all of it
+
+
+def render(spec: Spec, installation: Installation) -> dict[str, Any]:
+    """Everything the deployment will call, with placeholders for ids made along the way."""
+    resources = Resources.placeholders(spec)
+    return {
+        "service": spec.name,
+        "cluster": spec.cluster,
+        "specDigest": spec.digest,
+        "registerTaskDefinition": register_task_definition_input(spec),
+        "logGroup": log_group_input(spec, installation),
+        "network": network_plan(spec),
+        "loadBalancer": load_balancer_plan(spec),
+        "createService": create_service_input(spec, resources),
+        "updateService": update_service_input(spec, resources),
+        "autoscaling": autoscaling_inputs(spec),
+        "triggers": spec.triggers,
+        "notifications": spec.notifications,
+    }

@@ -1,0 +1,206 @@
+"""Structural validation against the published JSON Schema, with messages people can act on.
+
+jsonschema finds the errors; this module turns each into a Problem whose path names the
+field and whose message says what to do: "unknown field 'aws-logs-group'; did you mean
+'awslogs-group'?" rather than "Additional properties are not allowed".
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
+from pathlib import Path as FilePath
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from ecsdrop.spec.problems import Path, Problem
+
+SCHEMA_FILE = FilePath(__file__).resolve().parent / "ecsdrop-spec.schema.json"
+
+_JSON_TYPES = {
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    list: "a list",
+    dict: "a mapping",
+    type(None): "null",
+}
+
+
+@cache
+def load_schema() -> dict[str, Any]:
+    """The spec's JSON Schema (the same file the repository publishes under schema/)."""
+    schema: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return schema
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    schema = load_schema()
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def schema_problems(data: Any) -> list[Problem]:
+    """Every structural problem of ``data``, one Problem per field."""
+    found: dict[tuple[Path, str], Problem] = {}
+    for error in _validator().iter_errors(data):
+        for problem in _translate(error):
+            found.setdefault((problem.path, problem.message), problem)
+    return list(found.values())
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for a near miss among ``candidates``, else ``""``."""
+    options = [c for c in candidates if isinstance(c, str)]
+    lowered = {c.lower(): c for c in options}
+    if word.lower() in lowered:
+        return f"; did you mean {lowered[word.lower()]!r}?"
+    squeezed = {re.sub(r"[-_ ]", "", c.lower()): c for c in options}
+    if re.sub(r"[-_ ]", "", word.lower()) in squeezed:
+        return f"; did you mean {squeezed[re.sub(r'[-_ ]', '', word.lower())]!r}?"
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _schema_of(error: ValidationError) -> dict[str, Any]:
+    return error.schema if isinstance(error.schema, dict) else {}
+
+
+def _expected(error: ValidationError) -> Any:
+    """The keyword's value in the schema (the enum's options, the required names, ...)."""
+    return error.validator_value
+
+
+def _translate(error: ValidationError) -> Iterator[Problem]:
+    path: Path = tuple(error.absolute_path)
+    if _rejects_a_key(error):
+        # propertyNames checks each key as an instance of its own, at the mapping's path;
+        # the problem belongs to the key.
+        path = (*path, str(error.instance))
+    handler = _HANDLERS.get(str(error.validator), _generic)
+    yield from handler(error, path)
+
+
+def _rejects_a_key(error: ValidationError) -> bool:
+    schema_path = list(error.relative_schema_path)
+    return len(schema_path) >= 2 and schema_path[-2] == "propertyNames"
+
+
+def _required(error: ValidationError, path: Path) -> Iterator[Problem]:
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    for name in _expected(error):
+        if name not in instance:
+            yield Problem((*path, name), "required field is missing")
+
+
+def _additional_properties(error: ValidationError, path: Path) -> Iterator[Problem]:
+    allowed = list(_schema_of(error).get("properties", {}))
+    patterns = [re.compile(p) for p in _schema_of(error).get("patternProperties", {})]
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    for key in instance:
+        if key in allowed or any(p.search(key) for p in patterns):
+            continue
+        yield Problem((*path, key), f"unknown field {key!r}{did_you_mean(key, allowed)}")
+
+
+def _type(error: ValidationError, path: Path) -> Iterator[Problem]:
+    wanted = _expected(error)
+    names = [wanted] if isinstance(wanted, str) else list(wanted)
+    expected = " or ".join(_type_name(n) for n in names)
+    got = _JSON_TYPES.get(type(error.instance), type(error.instance).__name__)
+    shown = json.dumps(error.instance) if not isinstance(error.instance, dict | list) else ""
+    hint = ""
+    if names == ["string"] and isinstance(error.instance, int | float | bool):
+        hint = f'; quote it: "{shown}"'
+    yield Problem(path, f"expected {expected}, got {got} {shown}".rstrip() + hint)
+
+
+def _type_name(name: str) -> str:
+    return {
+        "string": "a string",
+        "integer": "an integer",
+        "number": "a number",
+        "boolean": "true or false",
+        "array": "a list",
+        "object": "a mapping",
+        "null": "null",
+    }.get(name, name)
+
+
+def _enum(error: ValidationError, path: Path) -> Iterator[Problem]:
+    options: Sequence[Any] = _expected(error)
+    shown = ", ".join(str(o) for o in options)
+    hint = did_you_mean(error.instance, options) if isinstance(error.instance, str) else ""
+    yield Problem(path, f"{json.dumps(error.instance)} is not one of: {shown}{hint}")
+
+
+def _const(error: ValidationError, path: Path) -> Iterator[Problem]:
+    yield Problem(path, f"must be {json.dumps(_expected(error))}")
+
+
+def _pattern(error: ValidationError, path: Path) -> Iterator[Problem]:
+    message = _schema_of(error).get("x-message") or f"does not match {_expected(error)!r}"
+    yield Problem(path, f"{json.dumps(error.instance)} {message}")
+
+
+def _one_of(error: ValidationError, path: Path) -> Iterator[Problem]:
+    if "x-message" in _schema_of(error):
+        yield Problem(path, f"{json.dumps(error.instance)} {_schema_of(error)['x-message']}")
+        return
+    if error.context:
+        inner = best_match(error.context)
+        if inner is not None:
+            yield from _translate(inner)
+            return
+    yield Problem(path, "does not match any of the allowed forms")
+
+
+def _bounds(error: ValidationError, path: Path) -> Iterator[Problem]:
+    limit = _expected(error)
+    words = {
+        "minimum": f"must be at least {limit}",
+        "maximum": f"must be at most {limit}",
+        "exclusiveMinimum": f"must be more than {limit}",
+        "exclusiveMaximum": f"must be less than {limit}",
+        "minItems": f"needs at least {limit} item{'s' if limit != 1 else ''}",
+        "maxItems": f"holds at most {limit} items",
+        "minLength": f"must be at least {limit} character{'s' if limit != 1 else ''}",
+        "maxLength": f"must be at most {limit} characters",
+        "maxProperties": f"holds at most {limit} entries",
+        "uniqueItems": "has the same item more than once",
+    }
+    shown = "" if isinstance(error.instance, dict | list) else f"{json.dumps(error.instance)} "
+    yield Problem(path, shown + words[str(error.validator)])
+
+
+def _generic(error: ValidationError, path: Path) -> Iterator[Problem]:
+    yield Problem(path, error.message)
+
+
+_HANDLERS = {
+    "required": _required,
+    "additionalProperties": _additional_properties,
+    "type": _type,
+    "enum": _enum,
+    "const": _const,
+    "pattern": _pattern,
+    "oneOf": _one_of,
+    "anyOf": _one_of,
+    "minimum": _bounds,
+    "maximum": _bounds,
+    "exclusiveMinimum": _bounds,
+    "exclusiveMaximum": _bounds,
+    "minItems": _bounds,
+    "maxItems": _bounds,
+    "minLength": _bounds,
+    "maxLength": _bounds,
+    "maxProperties": _bounds,
+    "uniqueItems": _bounds,
+}

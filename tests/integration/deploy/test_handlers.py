@@ -1,0 +1,116 @@
+"""Handlers fed real event JSON from events/, wired by environment as template.yaml wires them."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecsdrop.errors import SpecError
+from ecsdrop.settings import ConfigurationError
+from tests.support.handlers import invoke
+from tests.support.moto_stack import (
+    ACCOUNT,
+    BUCKET,
+    BUS,
+    REGION,
+    TABLE,
+    MotoStack,
+    example,
+    real_event,
+)
+
+
+@pytest.fixture
+def wired(monkeypatch: pytest.MonkeyPatch, stack: MotoStack) -> MotoStack:
+    for name, value in {
+        "TABLE_NAME": TABLE,
+        "BUCKET_NAME": BUCKET,
+        "EVENT_BUS_NAME": BUS,
+        "AWS_REGION": REGION,
+        "ACCOUNT_ID": ACCOUNT,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_SERVICE_NAME": "ecsdrop",
+        "POWERTOOLS_METRICS_NAMESPACE": "ecsdrop",
+    }.items():
+        monkeypatch.setenv(name, value)
+    return stack
+
+
+def execution() -> dict[str, str]:
+    return {
+        "name": "run-h",
+        "id": f"arn:aws:states:{REGION}:{ACCOUNT}:execution:ecsdrop-deploy:run-h",
+        "startTime": "2026-11-28T12:00:00.000Z",
+    }
+
+
+def test_load_spec_reads_the_uploaded_version_named_by_the_s3_event(wired: MotoStack) -> None:
+    version = wired.upload(example("scorekeep.yaml"))
+    wired.upload(example("scorekeep.yaml").replace("desiredCount: 2", "desiredCount: 7"))
+    state = invoke(
+        "load_spec",
+        {"input": wired.s3_event("specs/scorekeep.yaml", version), "execution": execution()},
+    )
+    assert state["deployment"]["spec_version_id"] == version
+    assert state["spec"]["service"]["desiredCount"] == 2  # that version, not the newest
+    assert state["deployment"]["id"] == "run-h"
+    assert state["deployment"]["trigger"]["type"] == "spec-upload"
+
+
+def test_load_spec_rejects_an_invalid_spec_with_every_problem(wired: MotoStack) -> None:
+    broken = example("scorekeep.yaml").replace("containerPort: 5000", "containerPort: 8080")
+    broken = broken.replace("cpu: 1 vCPU", "cpu: 3 vCPU")
+    version = wired.upload(broken)
+    with pytest.raises(SpecError) as raised:
+        invoke(
+            "load_spec",
+            {"input": wired.s3_event("specs/scorekeep.yaml", version), "execution": execution()},
+        )
+    lines = str(raised.value).splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("specs/scorekeep.yaml:18:")
+    assert "Fargate has no task size of 3072 CPU units" in lines[0]
+    assert "port 8080/tcp is already taken" in lines[1]
+
+
+def test_load_spec_insists_the_file_name_is_the_service_name(wired: MotoStack) -> None:
+    version = wired.upload(example("scorekeep.yaml"), key="specs/other.yaml")
+    with pytest.raises(SpecError, match="must be 'other'"):
+        invoke(
+            "load_spec",
+            {"input": wired.s3_event("specs/other.yaml", version), "execution": execution()},
+        )
+
+
+def test_a_rejected_spec_is_announced_and_written_to_the_status_object(wired: MotoStack) -> None:
+    version = wired.upload("version: 1\nservice: {name: scorekeep}\n")
+    event = wired.s3_event("specs/scorekeep.yaml", version)
+    error = {"Error": "SpecError", "Cause": '{"errorMessage": "taskDefinition: required"}'}
+    report = invoke(
+        "finish",
+        {
+            "outcome": "REJECTED",
+            "event": {**event, "error": error},
+            "error": error,
+            "execution": execution(),
+        },
+    )
+    assert report["state"] == "REJECTED"
+    assert wired.status_object("scorekeep")["cause"] == "taskDefinition: required"
+    (published,) = wired.published()
+    assert published["detail-type"] == "Deployment State Change"
+    assert published["detail"]["state"] == "REJECTED"
+    assert published["detail"]["spec"]["versionId"] == version
+
+
+def test_the_rollout_events_handler_records_an_ecs_verdict(wired: MotoStack) -> None:
+    result = invoke("rollout_events", real_event("ecs-deployment-completed.json"))
+    assert result == {"done": "recorded"}
+    assert wired.runtime.store.rollout_outcome("ecs-svc/123") is not None
+
+
+def test_a_function_missing_its_configuration_fails_loudly(
+    wired: MotoStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TABLE_NAME")
+    with pytest.raises(ConfigurationError, match="TABLE_NAME"):
+        invoke("rollout_events", real_event("ecs-deployment-completed.json"))
