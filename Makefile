@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # pyenv installs keep it under $(pyenv root)/versions.
 PY313_DIR := $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin) $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13*/bin))
 
-.PHONY: help venv test test-fast test-slow lint typecheck cfn-lint sam-validate check-docs docs schema demo build bench lock clean
+.PHONY: help venv test test-fast test-slow lint typecheck cfn-lint sam-validate docs schema demo build bench lock clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'

@@ -65,6 +65,31 @@ _SCALAR_TYPES = {
 }
 
 
+_BOUND_KEYWORDS = {
+    "string": ("minLength", "maxLength"),
+    "list": ("minItems", "maxItems"),
+    "integer": ("minimum", "maximum"),
+    "long": ("minimum", "maximum"),
+}
+
+
+def bounds(shape: Shape) -> dict[str, Any]:
+    """The model's min and max traits (lengths, counts, ranges), which botocore also checks.
+
+    Patterns are left out: the model writes them as Java regular expressions.
+    """
+    keywords = _BOUND_KEYWORDS.get(shape.type_name)
+    if keywords is None:
+        return {}
+    limits = {"min": shape.metadata.get("min"), "max": shape.metadata.get("max")}
+    found = {
+        keyword: limits[trait]
+        for keyword, trait in zip(keywords, ("min", "max"), strict=True)
+        if limits[trait] is not None
+    }
+    return {k: v for k, v in found.items() if not (k.startswith("min") and v == 0)}
+
+
 def summary(documentation: str) -> str:
     """First sentence of botocore's HTML documentation, as plain text."""
     text = html.unescape(re.sub(r"<[^>]+>", " ", documentation or ""))
@@ -89,13 +114,13 @@ class Generator:
 
     def inline(self, shape: Shape) -> dict[str, Any]:
         if isinstance(shape, ListShape):
-            return {"type": "array", "items": self.ref(shape.member)}
+            return {"type": "array", "items": self.ref(shape.member), **bounds(shape)}
         if isinstance(shape, MapShape):
             return {"type": "object", "additionalProperties": self.ref(shape.value)}
         enum = getattr(shape, "enum", None)
         if enum:
             return {"enum": list(enum)}
-        return {"type": _SCALAR_TYPES[shape.type_name]}
+        return {"type": _SCALAR_TYPES[shape.type_name], **bounds(shape)}
 
     def structure(self, shape: StructureShape) -> dict[str, Any]:
         properties: dict[str, Any] = {}

@@ -16,13 +16,19 @@ from ecsdrop.aws.ecr import Ecr
 from ecsdrop.aws.ecs import Ecs
 from ecsdrop.aws.elbv2 import Elbv2
 from ecsdrop.aws.events import EventPublisher
+from ecsdrop.aws.executions import Executions
 from ecsdrop.aws.logs import Logs
 from ecsdrop.aws.store import StateStore
 from ecsdrop.aws.tokens import TaskTokens
 from ecsdrop.deploy.finish import Reporter
 from ecsdrop.deploy.ledger import Ledger
 from ecsdrop.deploy.rollback import Gateways
-from ecsdrop.settings import InstallationSettings, WorkflowSettings, from_environment
+from ecsdrop.settings import (
+    InstallationSettings,
+    TriggerSettings,
+    WorkflowSettings,
+    from_environment,
+)
 from ecsdrop.spec import Guardrails, Installation
 
 
@@ -91,6 +97,11 @@ class Runtime:
     @cached_property
     def gateways(self) -> Gateways:
         return Gateways(self.ecs, self.ec2, self.elbv2, self.logs, self.autoscaling)
+
+    @cached_property
+    def executions(self) -> Executions:
+        state_machine = from_environment(TriggerSettings, self.env).state_machine_arn
+        return Executions(self.clients.stepfunctions, state_machine)
 
     def ledger(self, deployment_id: str) -> Ledger:
         return Ledger(self.store, deployment_id)

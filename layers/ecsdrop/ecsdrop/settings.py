@@ -47,6 +47,13 @@ class WorkflowSettings:
 
 
 @dataclass(frozen=True)
+class TriggerSettings:
+    """The ECR trigger starts the deploy workflow."""
+
+    state_machine_arn: str
+
+
+@dataclass(frozen=True)
 class InstallationSettings:
     """The stack's defaults for rendering specs."""
 

@@ -155,6 +155,9 @@ def _detail(state: WorkflowState, outcome: str, region: str) -> dict[str, Any]:
         "finishedAt": finished,
         "durationSeconds": _duration(deployment.started_at, finished),
         "consoleUrl": console_url(deployment.execution_arn, region),
+        # the spec's chat preferences travel with the event: the notifier has no other way
+        # to learn which channels hear about this service (docs/events.md)
+        "notifications": state.spec.notifications,
     }
 
 

@@ -115,7 +115,8 @@ def fargate_task_size(task: Data) -> tuple[int, int] | None:
     """
     cpu = cpu_units(task["cpu"]) if "cpu" in task else None
     memory = memory_mib(task["memory"]) if "memory" in task else None
-    containers = [c for c in task.get("containerDefinitions", []) if isinstance(c, dict)]
+    given = task.get("containerDefinitions")
+    containers = [c for c in given if isinstance(c, dict)] if isinstance(given, list) else []
     cpu_needed = max(256, sum(_int(c.get("cpu")) for c in containers))
     memory_needed = max(
         512,

@@ -115,7 +115,8 @@ def _type(error: ValidationError, path: Path) -> Iterator[Problem]:
     names = [wanted] if isinstance(wanted, str) else list(wanted)
     expected = " or ".join(_type_name(n) for n in names)
     got = _JSON_TYPES.get(type(error.instance), type(error.instance).__name__)
-    shown = json.dumps(error.instance) if not isinstance(error.instance, dict | list) else ""
+    spelled_out = not isinstance(error.instance, dict | list | None)  # "got null", not "null null"
+    shown = json.dumps(error.instance) if spelled_out else ""
     hint = ""
     if names == ["string"] and isinstance(error.instance, int | float | bool):
         hint = f'; quote it: "{shown}"'

@@ -1,0 +1,98 @@
+"""What render produces is what botocore accepts: checked by botocore's own validator
+against the ECS service model, not by anything of ours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pytest
+from botocore.exceptions import ParamValidationError
+from botocore.model import ServiceModel
+from botocore.validate import validate_parameters
+
+from ecsdrop.spec import Installation, Spec, load_spec
+from ecsdrop.spec.render import (
+    Resources,
+    create_service_input,
+    render,
+    update_service_input,
+)
+
+ACCOUNT = "123456789012"
+
+
+@pytest.fixture(scope="module")
+def ecs_model() -> ServiceModel:
+    return botocore.session.get_session().get_service_model("ecs")
+
+
+def botocore_validates(model: ServiceModel, operation: str, params: dict[str, Any]) -> None:
+    """Raises ParamValidationError listing every report botocore makes."""
+    validate_parameters(params, model.operation_model(operation).input_shape)
+
+
+def well_formed_resources(spec: Spec) -> Resources:
+    """The ids the workflow binds a service to, shaped as AWS makes them."""
+    subnets = ("subnet-0a1b2c3d4e5f60011", "subnet-0a1b2c3d4e5f60012")
+    target_group = (
+        f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:targetgroup/"
+        f"ecsdrop-{spec.name}/0123456789abcdef"
+    )
+    return Resources(
+        task_definition_arn=(
+            f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/{spec.task_definition['family']}:1"
+        ),
+        subnet_ids=subnets,
+        security_group_ids=("sg-0a1b2c3d4e5f60001", *spec.network["securityGroupIds"]),
+        target_group_arn=target_group if spec.has_load_balancer else None,
+    )
+
+
+def load_example(path: Path) -> Spec:
+    return load_spec(path.read_bytes(), path.name)
+
+
+def test_register_task_definition_input_of_every_example_passes_botocore(
+    example_file: Path, ecs_model: ServiceModel, installation: Installation
+) -> None:
+    params = render(load_example(example_file), installation)["registerTaskDefinition"]
+
+    botocore_validates(ecs_model, "RegisterTaskDefinition", params)
+
+
+def test_create_service_input_of_every_example_passes_botocore(
+    example_file: Path, ecs_model: ServiceModel
+) -> None:
+    spec = load_example(example_file)
+
+    botocore_validates(
+        ecs_model, "CreateService", create_service_input(spec, well_formed_resources(spec))
+    )
+
+
+def test_update_service_input_of_every_example_passes_botocore(
+    example_file: Path, ecs_model: ServiceModel
+) -> None:
+    spec = load_example(example_file)
+
+    botocore_validates(
+        ecs_model, "UpdateService", update_service_input(spec, well_formed_resources(spec))
+    )
+
+
+def test_botocore_is_really_checking(
+    ecs_model: ServiceModel, installation: Installation, repo_root: Path
+) -> None:
+    """The same check refuses a field ECS does not know and a string where it wants a number."""
+    spec = load_example(repo_root / "examples" / "scorekeep.yaml")
+    params = render(spec, installation)["registerTaskDefinition"]
+    params["containerDefinitions"][0]["cpu"] = "256"
+    params["containerDefinitions"][0]["colour"] = "blue"
+
+    with pytest.raises(ParamValidationError) as raised:
+        botocore_validates(ecs_model, "RegisterTaskDefinition", params)
+
+    assert "containerDefinitions[0].cpu" in str(raised.value)
+    assert "colour" in str(raised.value)
