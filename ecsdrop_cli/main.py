@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ecsdrop_cli import spec_commands
+from ecsdrop_cli import deploy_commands, local_commands, spec_commands
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     spec_commands.register(commands)
+    deploy_commands.register(commands)
+    local_commands.register(commands)
     return parser
 
 

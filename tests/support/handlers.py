@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+import ecsdrop.observability
 import ecsdrop.runtime
 from tests.support.template import ROOT
 
@@ -42,5 +43,8 @@ def load_handler(function: str) -> ModuleType:
 
 
 def invoke(function: str, event: dict[str, Any]) -> Any:
-    ecsdrop.runtime._runtime = None  # a cold start: the environment is read again
+    """A cold start: observability and the runtime are made again from the environment
+    (Powertools reads POWERTOOLS_* when its objects are created, as in a new container)."""
+    importlib.reload(ecsdrop.observability)
+    ecsdrop.runtime._runtime = None
     return load_handler(function).lambda_handler(event, FakeLambdaContext())

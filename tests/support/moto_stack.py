@@ -26,6 +26,7 @@ from ecsdrop.deploy.service import deploy_service
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.deploy.task_definition import register_task_definition
 from ecsdrop.runtime import Runtime
+from tests.support.architecture import tagged_network
 from tests.support.template import ROOT, resource
 
 ACCOUNT = "123456789012"
@@ -211,29 +212,7 @@ class MotoStack:
         return loaded
 
     def tagged_network(self, service: str) -> dict[str, list[str]]:
-        """Every EC2 network resource carrying ``ecsdrop:service=<service>``."""
-        ec2 = self.session.client("ec2")
-        tag = [{"Name": "tag:ecsdrop:service", "Values": [service]}]
-        return {
-            "vpcs": [v["VpcId"] for v in ec2.describe_vpcs(Filters=tag)["Vpcs"]],
-            "subnets": [s["SubnetId"] for s in ec2.describe_subnets(Filters=tag)["Subnets"]],
-            "gateways": [
-                g["InternetGatewayId"]
-                for g in ec2.describe_internet_gateways(Filters=tag)["InternetGateways"]
-            ],
-            "nat": [
-                n["NatGatewayId"]
-                for n in ec2.describe_nat_gateways(Filter=tag)["NatGateways"]
-                if n["State"] not in ("deleted", "deleting")
-            ],
-            "eips": [a["AllocationId"] for a in ec2.describe_addresses(Filters=tag)["Addresses"]],
-            "route_tables": [
-                r["RouteTableId"] for r in ec2.describe_route_tables(Filters=tag)["RouteTables"]
-            ],
-            "security_groups": [
-                g["GroupId"] for g in ec2.describe_security_groups(Filters=tag)["SecurityGroups"]
-            ],
-        }
+        return tagged_network(self.session.client, service)
 
 
 def example(name: str) -> str:

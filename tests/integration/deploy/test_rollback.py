@@ -9,17 +9,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from ecsdrop.errors import AwsError, ImageNotFoundError
+from tests.support.architecture import NO_NETWORK
 from tests.support.moto_stack import MotoStack, example
 
-NOTHING: dict[str, list[str]] = {
-    "vpcs": [],
-    "subnets": [],
-    "gateways": [],
-    "nat": [],
-    "eips": [],
-    "route_tables": [],
-    "security_groups": [],
-}
+NOTHING = NO_NETWORK
 
 
 def fail_call(session_client: Any, operation: str) -> None:

@@ -73,7 +73,9 @@ class Ec2:
             arguments = {"Filters": filters}
         with aws_call(f"ec2:{_action(operation)}"):
             found: list[dict[str, Any]] = getattr(self._ec2, operation)(**arguments).get(key, [])
-        return found
+        # The filter is the API's; checking the tags again costs nothing and keeps one
+        # service from adopting another's resource where a filter is not applied.
+        return [item for item in found if tags.items() <= tags_of(item).items()]
 
     def availability_zones(self, count: int) -> list[str]:
         with aws_call("ec2:DescribeAvailabilityZones"):

@@ -1,0 +1,127 @@
+"""Following a deploy execution step by step, from its Step Functions history."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TextIO
+
+STEP_TITLES = {
+    "LoadSpec": "Load & validate the spec",
+    "AcquireLock": "Lock the service",
+    "RegisterTaskDefinition": "Register the task definition",
+    "BuildNetwork": "Network",
+    "BuildLoadBalancer": "Load balancer",
+    "DeployService": "Create or update the service",
+    "WaitForRollout": "Wait for a steady state (ECS events)",
+    "CheckRollout": "Check the rollout",
+    "Record": "Record & release",
+    "NoOp": "Nothing to do",
+    "RollBack": "Roll back",
+    "ReportRollback": "Report the rollback",
+    "RollbackCrashed": "Report the failed rollback",
+    "Rejected": "Reject the spec",
+    "LoadFailed": "Report the failure",
+    "NotStarted": "Report the failure",
+}
+_ENTERED = ("TaskStateEntered", "ChoiceStateEntered", "PassStateEntered", "WaitStateEntered")
+_EXITED = ("TaskStateExited", "PassStateExited", "WaitStateExited")
+
+
+@dataclass
+class Step:
+    name: str
+    started: datetime
+    finished: datetime | None = None
+    failed: str | None = None
+
+    @property
+    def title(self) -> str:
+        return STEP_TITLES.get(self.name, self.name)
+
+    @property
+    def seconds(self) -> float | None:
+        return (self.finished - self.started).total_seconds() if self.finished else None
+
+
+@dataclass
+class Progress:
+    """The steps an execution went through, rebuilt from its history events."""
+
+    steps: list[Step] = field(default_factory=list)
+    status: str = "RUNNING"
+
+    @classmethod
+    def from_history(cls, events: list[dict[str, Any]], status: str) -> Progress:
+        progress = cls(status=status)
+        for event in events:
+            progress._apply(event)
+        return progress
+
+    def _apply(self, event: dict[str, Any]) -> None:
+        kind = event["type"]
+        if kind in _ENTERED and not kind.startswith("Choice"):
+            name = event["stateEnteredEventDetails"]["name"]
+            self.steps.append(Step(name, event["timestamp"]))
+        elif kind in _EXITED and self.steps:
+            self.steps[-1].finished = event["timestamp"]
+        elif kind in ("TaskFailed", "LambdaFunctionFailed", "TaskTimedOut") and self.steps:
+            details: dict[str, Any] = next(
+                (v for k, v in event.items() if k.endswith("EventDetails")), {}
+            )
+            self.steps[-1].failed = str(details.get("error", kind))
+
+
+class ExecutionFollower:
+    """Polls one execution and reports each step as it starts and ends."""
+
+    def __init__(
+        self,
+        sfn: Any,
+        execution_arn: str,
+        out: TextIO = sys.stdout,
+        interval: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._sfn = sfn
+        self._arn = execution_arn
+        self._out = out
+        self._interval = interval
+        self._sleep = sleep
+        self._printed: dict[int, str] = {}
+
+    def progress(self) -> Progress:
+        status = self._sfn.describe_execution(executionArn=self._arn)["status"]
+        events: list[dict[str, Any]] = []
+        pages = self._sfn.get_paginator("get_execution_history").paginate(executionArn=self._arn)
+        for page in pages:
+            events.extend(page["events"])
+        return Progress.from_history(events, status)
+
+    def follow(self, deadline: float) -> Progress:
+        """Print progress until the execution ends or the deadline passes (then RUNNING)."""
+        while True:
+            progress = self.progress()
+            self._print(progress)
+            if progress.status != "RUNNING" or time.monotonic() >= deadline:
+                return progress
+            self._sleep(self._interval)
+
+    def _print(self, progress: Progress) -> None:
+        for index, step in enumerate(progress.steps):
+            if step.failed:
+                line = f"  ✗ {step.title} — {step.failed}"
+            elif step.finished:
+                line = f"  ✓ {step.title} ({_duration(step.seconds or 0.0)})"
+            else:
+                line = f"  … {step.title}"
+            if self._printed.get(index) != line:
+                self._printed[index] = line
+                print(line, file=self._out, flush=True)
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"

@@ -1,0 +1,44 @@
+"""How each deployment state looks, the same in every chat format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+STARTED = "STARTED"
+SUCCEEDED = "SUCCEEDED"
+REJECTED = "REJECTED"
+FAILED = "FAILED"
+ROLLED_BACK = "ROLLED_BACK"
+ROLLBACK_FAILED = "ROLLBACK_FAILED"
+
+
+@dataclass(frozen=True)
+class StateStyle:
+    """``tone`` is the semantic colour name of Adaptive Cards (good, warning, attention,
+    accent); ``colour`` the hex shade used where a platform takes any colour."""
+
+    emoji: str
+    headline: str
+    colour: str
+    tone: str
+
+    @property
+    def colour_number(self) -> int:
+        """Discord wants the colour as an integer."""
+        return int(self.colour.lstrip("#"), 16)
+
+
+STYLES: dict[str, StateStyle] = {
+    STARTED: StateStyle("🚀", "deployment started", "#1E88E5", "accent"),
+    SUCCEEDED: StateStyle("✅", "deployed", "#2E7D32", "good"),
+    REJECTED: StateStyle("⛔", "spec rejected", "#F9A825", "warning"),
+    FAILED: StateStyle("❌", "deployment failed", "#C62828", "attention"),
+    ROLLED_BACK: StateStyle("↩️", "deployment failed, rolled back", "#EF6C00", "warning"),
+    ROLLBACK_FAILED: StateStyle(
+        "🔥", "rollback failed, resources left behind", "#8E0000", "attention"
+    ),
+}
+
+# The states a run announces; anything else (a no-op, a state from a newer ecsdrop) is not.
+ANNOUNCED_STATES = frozenset(STYLES)
+FAILURE_STATES = frozenset({REJECTED, FAILED, ROLLED_BACK, ROLLBACK_FAILED})

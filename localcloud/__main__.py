@@ -1,0 +1,33 @@
+"""`python -m localcloud [--template template.yaml] [--port 4566] [--faults FILE]`."""
+
+from __future__ import annotations
+
+import argparse
+
+from localcloud.serve import serve
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m localcloud", description=__doc__)
+    parser.add_argument("--template", default="template.yaml")
+    parser.add_argument("--port", type=int, default=4566)
+    parser.add_argument("--faults", default=None, help="YAML/JSON fault file")
+    parser.add_argument("--time-scale", type=float, default=1.0, help="Wait/Retry time factor")
+    parser.add_argument("--rollout-seconds", type=float, default=1.0)
+    parser.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--quiet", action="store_true", help="do not echo Lambda logs")
+    args = parser.parse_args()
+    parameters = dict(item.split("=", 1) for item in args.parameter)
+    serve(
+        args.template,
+        port=args.port,
+        faults=args.faults,
+        parameters=parameters,
+        time_scale=args.time_scale,
+        rollout_seconds=args.rollout_seconds,
+        verbose=not args.quiet,
+    )
+
+
+if __name__ == "__main__":
+    main()

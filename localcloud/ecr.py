@@ -1,0 +1,52 @@
+"""ECR push events: every successful PutImage emits "ECR Image Action" on the default bus."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.ecr.models import ECRBackend
+
+from localcloud.events import EventRouter, make_event
+from localcloud.patching import Patcher
+
+
+def image_action_detail(repository_name: str, image: Any, image_tag: str | None) -> dict[str, Any]:
+    detail: dict[str, Any] = {
+        "result": "SUCCESS",
+        "repository-name": repository_name,
+        "image-digest": image.get_image_digest(),
+        "action-type": "PUSH",
+    }
+    if image_tag:
+        detail["image-tag"] = image_tag
+    media_type = getattr(image, "image_manifest_media_type", None)
+    if media_type:
+        detail["manifest-media-type"] = media_type
+    return detail
+
+
+def install_push_events(patcher: Patcher, router: EventRouter) -> None:
+    original_put_image = ECRBackend.put_image
+
+    def put_image(
+        backend: Any,
+        repository_name: str,
+        image_manifest: str,
+        image_tag: str,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        image = original_put_image(
+            backend, repository_name, image_manifest, image_tag, *args, **kwargs
+        )
+        event = make_event(
+            source="aws.ecr",
+            detail_type="ECR Image Action",
+            detail=image_action_detail(repository_name, image, image_tag),
+            account=backend.account_id,
+            region=backend.region_name,
+        )
+        router.publish(backend.account_id, backend.region_name, "default", event)
+        return image
+
+    patcher.replace(ECRBackend, "put_image", put_image)

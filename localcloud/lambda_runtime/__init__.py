@@ -1,0 +1,1 @@
+"""Running Lambda handlers in warm worker processes behind moto's Lambda API."""

@@ -1,0 +1,1 @@
+"""Turning a SAM/CloudFormation template into resources on the local endpoint."""

@@ -1,0 +1,96 @@
+"""The real template.yaml on the embedded local cloud, shared by this package's tests.
+
+Each test deploys its own service (a renamed scorekeep), so tests do not depend on each
+other's leftovers; faults are cleared after every test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from ecsdrop_cli.deploy_commands import find_execution, follow, started_by_upload, upload
+from ecsdrop_cli.local_commands import push_image
+from ecsdrop_cli.stack import Stack
+from localcloud import LocalCloud
+from tests.support.template import ROOT
+
+DEPLOY_DEADLINE = 120.0
+
+
+@dataclass
+class Pipeline:
+    cloud: LocalCloud
+    stack: Stack
+
+    def client(self, service: str) -> Any:
+        return self.cloud.client(service)
+
+    def push(self, repository: str, tag: str, content: str) -> str:
+        return push_image(self.client("ecr"), repository, tag, content)
+
+    def submit(self, spec: str, service: str) -> dict[str, Any]:
+        """Upload specs/<service>.yaml and follow the deployment it starts to its end."""
+        key = f"specs/{service}.yaml"
+        version = upload(self.stack, key, spec.encode())
+        return self.follow(started_by_upload(key, version), service)
+
+    def follow(self, wanted: Callable[[dict[str, Any]], bool], service: str) -> dict[str, Any]:
+        sfn = self.client("stepfunctions")
+        execution = find_execution(sfn, self.stack.state_machine_arn, wanted)
+        assert execution is not None, "no execution started"
+        result = follow(self.stack, execution, service, DEPLOY_DEADLINE, io.StringIO())
+        assert result["status"] != "RUNNING", f"{execution} still running after the deadline"
+        return result
+
+    def state(self, service: str) -> dict[str, Any]:
+        from ecsdrop.aws.store import StateStore
+
+        current = StateStore(self.client("dynamodb"), self.stack.table).get_state(service)
+        assert current is not None
+        return current
+
+
+@pytest.fixture(scope="package")
+def pipeline() -> Iterator[Pipeline]:
+    with LocalCloud(
+        ROOT / "template.yaml", stack_name="ecsdrop", time_scale=0.01, rollout_seconds=0.5
+    ) as cloud:
+        args = argparse.Namespace(
+            stack="ecsdrop", endpoint_url=cloud.endpoint, profile=None, region=None
+        )
+        running = Pipeline(cloud, Stack.discover(args))
+        for repository in ("scorekeep-frontend", "scorekeep-api"):
+            running.push(repository, "latest", "v1")
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def no_faults_after(pipeline: Pipeline) -> Iterator[None]:
+    yield
+    pipeline.cloud.clear_faults()
+
+
+def scorekeep(name: str, **replacements: str) -> str:
+    """examples/scorekeep.yaml as service ``name`` (with other text replaced as given)."""
+    text = (ROOT / "examples" / "scorekeep.yaml").read_text()
+    text = text.replace("name: scorekeep\n", f"name: {name}\n")
+    text = text.replace("family: scorekeep\n", f"family: {name}\n")
+    for old, new in replacements.items():
+        text = text.replace(old, new)
+    return text
+
+
+def wait_until(predicate: Callable[[], bool], seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()

@@ -1,0 +1,110 @@
+"""template.yaml wires the notifier as the code expects: the same event names, the secret it
+reads (and only that), the rule's two targets, and a topic EventBridge can publish to."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ecsdrop.aws.events import DETAIL_TYPE, SOURCE
+from ecsdrop.notify.delivery import RetryPolicy
+from ecsdrop.notify.destinations import parse_destinations
+from tests.support.template import resource, template
+from tests.unit.notify.samples import real_detail
+
+
+def test_the_default_secret_is_a_valid_empty_list_of_destinations() -> None:
+    text = resource("DestinationsSecret")["Properties"]["SecretString"]
+    assert parse_destinations(text, "template default") == ()
+
+
+def test_the_notifier_may_read_its_secret_and_nothing_else() -> None:
+    props = resource("NotifierFunction")["Properties"]
+    assert props["CodeUri"] == "functions/notifier"
+    env = props["Environment"]["Variables"]
+    assert env["DESTINATIONS_SECRET_ARN"] == {"Ref": "DestinationsSecret"}
+    assert props["Policies"] == [
+        {"AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": {"Ref": "DestinationsSecret"}}}
+    ]
+    assert "Events" not in props  # invoked by the rule below, with its own permission
+
+
+def test_the_notifier_outlasts_a_destination_that_uses_its_whole_budget() -> None:
+    timeout = resource("NotifierFunction")["Properties"]["Timeout"]
+    assert timeout >= 3 * RetryPolicy().budget_seconds
+
+
+def test_one_rule_on_the_stacks_bus_sends_the_published_events_to_both_targets() -> None:
+    rule = resource("DeploymentEventsRule")["Properties"]
+    assert rule["EventBusName"] == {"Ref": "EventBus"}
+    assert rule["EventPattern"] == {"source": [SOURCE], "detail-type": [DETAIL_TYPE]}
+    arns = [t["Arn"] for t in rule["Targets"]]
+    assert arns == [{"Fn::GetAtt": ["NotifierFunction", "Arn"]}, {"Ref": "NotificationTopic"}]
+    permission = resource("NotifierInvokePermission")["Properties"]
+    assert permission["Principal"] == "events.amazonaws.com"
+    assert permission["SourceArn"] == {"Fn::GetAtt": ["DeploymentEventsRule", "Arn"]}
+
+
+def test_only_that_rule_may_publish_to_the_topic() -> None:
+    (statement,) = resource("NotificationTopicPolicy")["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Action"] == "sns:Publish"
+    assert statement["Condition"] == {
+        "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["DeploymentEventsRule", "Arn"]}}
+    }
+
+
+def test_the_topic_is_encrypted_with_a_key_eventbridge_may_use() -> None:
+    topic = resource("NotificationTopic")["Properties"]
+    assert topic["KmsMasterKeyId"] == {"Ref": "NotificationTopicKey"}
+    statements = resource("NotificationTopicKey")["Properties"]["KeyPolicy"]["Statement"]
+    (events,) = [s for s in statements if s["Principal"] == {"Service": "events.amazonaws.com"}]
+    assert set(events["Action"]) == {"kms:GenerateDataKey*", "kms:Decrypt"}
+
+
+def transform(transformer: dict[str, Any], event: dict[str, Any]) -> str:
+    """EventBridge's input transformer: a placeholder inside a JSON string takes the raw
+    value, one outside takes the value as JSON."""
+
+    def value(path: str) -> Any:
+        found: Any = event
+        for key in path.removeprefix("$.").split("."):
+            found = found[key]
+        return found
+
+    values = {name: value(path) for name, path in transformer["InputPathsMap"].items()}
+    text: str = transformer["InputTemplate"]
+    placeholder = re.compile(r"<(\w+)>")
+    out: list[str] = []
+    inside_string = False
+    at = 0
+    while at < len(text):
+        match = placeholder.match(text, at)
+        if match and match.group(1) in values:
+            found = values[match.group(1)]
+            out.append(str(found) if inside_string else json.dumps(found))
+            at = match.end()
+            continue
+        if text[at] == '"':
+            inside_string = not inside_string
+        out.append(text[at])
+        at += 1
+    return "".join(out)
+
+
+def test_the_topic_gets_chatbots_custom_notification_format() -> None:
+    (_, topic_target) = resource("DeploymentEventsRule")["Properties"]["Targets"]
+    event = {"id": "e-1", "detail": real_detail("rolled-back")}
+    message = json.loads(transform(topic_target["InputTransformer"], event))
+    assert message["version"] == "1.0"
+    assert message["source"] == "custom"
+    assert message["content"]["title"] == "ecsdrop: scorekeep ROLLED_BACK"
+    assert message["metadata"]["threadId"] == event["detail"]["deploymentId"]
+    assert message["metadata"]["relatedResources"] == [event["detail"]["consoleUrl"]]
+
+
+def test_the_outputs_name_the_topic_and_the_secret() -> None:
+    outputs = template()["Outputs"]
+    assert outputs["NotificationTopicArn"]["Value"] == {"Ref": "NotificationTopic"}
+    assert outputs["DestinationsSecretArn"]["Value"] == {"Ref": "DestinationsSecret"}
