@@ -43,6 +43,13 @@ def register(commands: Any) -> None:
     watch = commands.add_parser("watch", help="follow the running deployment, step by step")
     watch.add_argument("service", nargs="?", help="the service (default: any)")
     watch.add_argument("--timeout", type=float, default=3600.0)
+    watch.add_argument(
+        "--wait-start",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="wait this long for a deployment to start (right after an upload)",
+    )
     add_stack_options(watch)
     watch.set_defaults(run=run_watch)
 
@@ -238,7 +245,14 @@ def run_watch(args: argparse.Namespace) -> int:
     if stack is None:
         return EXIT_USAGE
     sfn = stack.client("stepfunctions")
-    execution = running_execution(sfn, stack.state_machine_arn, args.service)
+    execution = None
+    deadline = time.monotonic() + args.wait_start
+    while execution is None:
+        execution = running_execution(sfn, stack.state_machine_arn, args.service)
+        if time.monotonic() >= deadline:
+            break
+        if execution is None:
+            time.sleep(0.5)
     if execution is None:
         what = f"of {args.service} " if args.service else ""
         print(f"no deployment {what}is running")

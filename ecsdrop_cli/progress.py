@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
 STEP_TITLES = {
     "LoadSpec": "Load & validate the spec",
     "AcquireLock": "Lock the service",
@@ -75,8 +79,28 @@ class Progress:
             self.steps[-1].failed = str(details.get("error", kind))
 
 
+def progress_table(progress: Progress, title: str = "") -> Table:
+    """The steps as a table for a terminal: mark, step, time."""
+    table = Table(title=title or None, show_header=False, box=None, pad_edge=False)
+    table.add_column(width=2)
+    table.add_column()
+    table.add_column(justify="right")
+    for step in progress.steps:
+        if step.failed:
+            table.add_row("[red]✗[/red]", step.title, f"[red]{step.failed}[/red]")
+        elif step.finished:
+            table.add_row("[green]✓[/green]", step.title, _duration(step.seconds or 0.0))
+        else:
+            table.add_row("[yellow]…[/yellow]", step.title, "")
+    if progress.status != "RUNNING":
+        colour = "green" if progress.status == "SUCCEEDED" else "red"
+        table.add_row("", f"[{colour}]execution {progress.status}[/{colour}]", "")
+    return table
+
+
 class ExecutionFollower:
-    """Polls one execution and reports each step as it starts and ends."""
+    """Polls one execution and reports each step as it starts and ends: a live table in a
+    terminal, one plain line per change otherwise (logs, pipes, CI)."""
 
     def __init__(
         self,
@@ -103,12 +127,24 @@ class ExecutionFollower:
 
     def follow(self, deadline: float) -> Progress:
         """Print progress until the execution ends or the deadline passes (then RUNNING)."""
+        if self._out.isatty():
+            return self._follow_live(deadline)
         while True:
             progress = self.progress()
             self._print(progress)
             if progress.status != "RUNNING" or time.monotonic() >= deadline:
                 return progress
             self._sleep(self._interval)
+
+    def _follow_live(self, deadline: float) -> Progress:
+        progress = self.progress()
+        console = Console(file=self._out)
+        with Live(progress_table(progress), console=console, refresh_per_second=4) as live:
+            while progress.status == "RUNNING" and time.monotonic() < deadline:
+                self._sleep(self._interval)
+                progress = self.progress()
+                live.update(progress_table(progress))
+        return progress
 
     def _print(self, progress: Progress) -> None:
         for index, step in enumerate(progress.steps):

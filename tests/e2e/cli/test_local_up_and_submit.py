@@ -192,3 +192,18 @@ def test_an_upload_starts_nothing_when_the_templates_rule_watches_another_prefix
         assert len(executions) == 1, "the prefix the copied template names does start it"
     finally:
         stop(process)
+
+
+def test_watch_follows_a_running_deployment_step_by_step(local_up: str, tmp_path: Path) -> None:
+    for image in ("scorekeep-frontend:latest", "scorekeep-api:latest"):
+        assert run_cli("local", "push", image, "--endpoint-url", local_up).returncode == 0
+    spec = tmp_path / "sk-watch.yaml"
+    text = (ROOT / "examples" / "scorekeep.yaml").read_text()
+    spec.write_text(text.replace("name: scorekeep\n", "name: sk-watch\n"))
+    assert run_cli("submit", str(spec), "--endpoint-url", local_up).returncode == 0
+    watched = run_cli("watch", "sk-watch", "--endpoint-url", local_up)
+    assert watched.returncode == 0, watched.stdout + watched.stderr
+    lines = watched.stdout.splitlines()
+    assert lines[0].startswith("deployment ")
+    assert any(line.startswith("  ✓ Record & release") for line in lines), lines
+    assert lines[-1] == "execution SUCCEEDED"

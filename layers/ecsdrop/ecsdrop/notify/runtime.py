@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ecsdrop.aws.clients import AwsClients
+from ecsdrop.aws.secrets import SecretsManagerSecret
 from ecsdrop.notify.delivery import Courier
 from ecsdrop.notify.destinations import CachedDestinations
 from ecsdrop.notify.notifier import Notifier
-from ecsdrop.notify.secret import SecretsManagerSecret
 from ecsdrop.notify.webhook import post_json
 from ecsdrop.settings import from_environment
 
