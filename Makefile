@@ -44,11 +44,11 @@ sam-validate: $(STAMP) ## sam validate --lint on template.yaml
 test-fast: $(STAMP) ## pytest without the slow suites
 	$(BIN)/pytest -m "not slow" -q
 
-test-slow: $(STAMP) ## only the slow suites
+test-slow: $(STAMP) ## the slow suites (fault matrix, delivery, scale, sam build); CI runs them too
 	$(BIN)/pytest -m slow -q
 
-test: lint typecheck cfn-lint sam-validate ## the whole suite: linters, template checks, every test tier
-	$(BIN)/pytest -q
+test: lint typecheck cfn-lint sam-validate ## the whole suite: linters, template checks, every test tier (not the slow suites)
+	$(BIN)/pytest -q -m "not slow"
 
 docs: $(STAMP) ## regenerate docs/spec.md from the schema
 	$(PY) tools/gen_spec_docs.py

@@ -16,6 +16,8 @@ from ecsdrop.aws.events import EventPublisher
 from ecsdrop.aws.store import StateStore
 from ecsdrop.deploy.load import service_name_of, source_of
 from ecsdrop.deploy.state import WorkflowState
+from ecsdrop.errors import AwsError
+from ecsdrop.observability import logger
 
 STARTED = "STARTED"
 SUCCEEDED = "SUCCEEDED"
@@ -36,7 +38,7 @@ class Reporter:
     def started(self, state: WorkflowState, previous: dict[str, Any] | None) -> None:
         detail = _detail(state, STARTED, self.region)
         detail["taskDefinition"]["previous"] = (previous or {}).get("taskDefinitionArn")
-        self.publisher.publish(detail, [])
+        self._announce(detail)
 
     def succeeded(self, state: WorkflowState) -> dict[str, Any]:
         """Record what runs now, free the lock, announce it."""
@@ -113,16 +115,30 @@ class Reporter:
         if service:
             self.bucket.write_status(service, detail)
             self.store.add_history(service, detail)
-        self.publisher.publish(detail, [])
+        self._announce(detail)
         return detail
 
     def _finish(self, state: WorkflowState, detail: dict[str, Any]) -> dict[str, Any]:
+        """Free the lock first: whatever fails after, the next deployment is not blocked."""
         deployment = state.deployment
+        self.store.release_lock(deployment.service, deployment.id)
         self.bucket.write_status(deployment.service, detail)
         self.store.add_history(deployment.service, detail)
-        self.store.release_lock(deployment.service, deployment.id)
-        self.publisher.publish(detail, [r for r in [detail.get("serviceArn")] if r])
+        self._announce(detail, [r for r in [detail.get("serviceArn")] if r])
         return detail
+
+    def _announce(self, detail: dict[str, Any], resources: list[str] | None = None) -> bool:
+        """Publish the state change. An EventBridge outage must not fail (or roll back) a
+        deployment: the status object and the history still tell what happened."""
+        try:
+            self.publisher.publish(detail, resources or [])
+        except AwsError as e:
+            logger.warning(
+                "could not publish the deployment event",
+                extra={"state": detail.get("state"), "error": str(e)},
+            )
+            return False
+        return True
 
 
 def _detail(state: WorkflowState, outcome: str, region: str) -> dict[str, Any]:
