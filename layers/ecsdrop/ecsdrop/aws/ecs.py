@@ -8,7 +8,7 @@ from ecsdrop.aws.errors import aws_call, error_code
 from ecsdrop.errors import AwsError, NotFoundError
 
 # Fields describe-task-definition returns that RegisterTaskDefinition does not take.
-_READ_ONLY = (
+READ_ONLY_TASK_DEFINITION_FIELDS = (
     "taskDefinitionArn",
     "revision",
     "status",
@@ -67,7 +67,7 @@ class Ecs:
 
     @staticmethod
     def as_register_input(definition: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in definition.items() if k not in _READ_ONLY}
+        return {k: v for k, v in definition.items() if k not in READ_ONLY_TASK_DEFINITION_FIELDS}
 
     def register_task_definition(self, request: dict[str, Any]) -> str:
         with aws_call("ecs:RegisterTaskDefinition"):

@@ -207,14 +207,10 @@ class NetworkBuilder:
         self, group_id: str, found: dict[str, Any] | None, wanted: list[dict[str, Any]]
     ) -> None:
         current = flatten_permissions(found.get("IpPermissions", [])) if found else []
-        missing = [p for p in wanted if p not in current]
-        extra = [p for p in current if p not in wanted]
-        if found and (missing or extra):
+        differs = any(p not in current for p in wanted) or any(p not in wanted for p in current)
+        if found and differs:
             self._ledger.changed("security-group-rules", group_id, previous=current)
-        if extra:
-            self._ec2.revoke_ingress(group_id, extra)
-        if missing:
-            self._ec2.authorize_ingress(group_id, missing)
+        set_ingress(self._ec2, group_id, current, wanted)
 
     # ------------------------------------------------------------------ find or create
 
@@ -231,6 +227,18 @@ class NetworkBuilder:
         resource_id = create(self._ledger.tags(self._spec, role))
         self._ledger.created(kind, resource_id, **details)
         return resource_id, None
+
+
+def set_ingress(
+    ec2: Ec2, group_id: str, current: list[dict[str, Any]], wanted: list[dict[str, Any]]
+) -> None:
+    """Make the group's ingress exactly ``wanted`` (both flat: one source per permission)."""
+    extra = [p for p in current if p not in wanted]
+    missing = [p for p in wanted if p not in current]
+    if extra:
+        ec2.revoke_ingress(group_id, extra)
+    if missing:
+        ec2.authorize_ingress(group_id, missing)
 
 
 def _permission(rule: dict[str, Any], groups: dict[str, Any], vpc_cidr: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from ecsdrop.aws.ec2 import Ec2, flatten_permissions
 from ecsdrop.aws.ecs import Ecs
 from ecsdrop.aws.elbv2 import Elbv2
 from ecsdrop.aws.logs import Logs
+from ecsdrop.deploy.network import set_ingress
 from ecsdrop.errors import AwsError, ConflictError, NotFoundError, TransientAwsError
 
 Entry = dict[str, Any]
@@ -165,13 +166,7 @@ def _restore_security_group_rules(entry: Entry, g: Gateways) -> None:
     if group is None:
         raise NotFoundError(f"security group {entry['id']} is gone")
     current = flatten_permissions(group.get("IpPermissions", []))
-    previous = entry["previous"]
-    extra = [p for p in current if p not in previous]
-    missing = [p for p in previous if p not in current]
-    if extra:
-        g.ec2.revoke_ingress(entry["id"], extra)
-    if missing:
-        g.ec2.authorize_ingress(entry["id"], missing)
+    set_ingress(g.ec2, entry["id"], current, entry["previous"])
 
 
 def _restore_scalable_target(entry: Entry, g: Gateways) -> None:
