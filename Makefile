@@ -7,6 +7,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# checkov pins a boto3 that conflicts with requirements/constraints.txt: it gets a virtualenv
+# of its own inside .venv, installed from requirements/checkov.txt (every package pinned).
+CHECKOV_VENV := $(VENV)/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-stamp
+# Offline and quiet: no Prisma Cloud mappings, no PyPI version check.
+CHECKOV := BC_SKIP_MAPPING=TRUE CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov \
+	--framework cloudformation --compact --quiet --skip-download
+# Checks skipped for every function, each with its reason in docs/security.md ("checkov"):
+# CKV_AWS_115 reserved concurrency, CKV_AWS_116 dead-letter queue, CKV_AWS_117 VPC,
+# CKV_AWS_173 environment variables under a customer managed key. Skips of single
+# resources are in template.yaml, as checkov Metadata with their reasons.
+CHECKOV_SKIPS := CKV_AWS_115,CKV_AWS_116,CKV_AWS_117,CKV_AWS_173
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -14,7 +26,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # pyenv installs keep it under $(pyenv root)/versions.
 PY313_DIR := $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin) $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.13*/bin))
 
-.PHONY: help venv test test-fast test-slow lint typecheck cfn-lint sam-validate docs schema demo build bench lock clean
+.PHONY: help venv test test-fast test-slow lint typecheck cfn-lint sam-validate checkov docs schema demo build bench lock lock-checkov clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -41,17 +53,29 @@ cfn-lint: $(STAMP) ## cfn-lint on template.yaml
 sam-validate: $(STAMP) ## sam validate --lint on template.yaml
 	$(BIN)/sam validate --lint --template template.yaml
 
+$(CHECKOV_STAMP): requirements/checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q --upgrade pip==26.3
+	$(CHECKOV_VENV)/bin/python -m pip install -q -r requirements/checkov.txt
+	@touch $(CHECKOV_STAMP)
+
+checkov: $(STAMP) $(CHECKOV_STAMP) ## checkov on template.yaml and on its SAM-translated form (IAM roles)
+	$(CHECKOV) --skip-check $(CHECKOV_SKIPS) -f template.yaml
+	$(PY) -m tests.integration.security.sam_expand .aws-sam/checkov/template.json
+	$(CHECKOV) --skip-check $(CHECKOV_SKIPS) -f .aws-sam/checkov/template.json
+
 test-fast: $(STAMP) ## pytest without the slow suites
 	$(BIN)/pytest -m "not slow" -q
 
 test-slow: $(STAMP) ## the slow suites (fault matrix, delivery, scale, sam build); CI runs them too
 	$(BIN)/pytest -m slow -q
 
-test: lint typecheck cfn-lint sam-validate ## the whole suite: linters, template checks, every test tier (not the slow suites)
+test: lint typecheck cfn-lint sam-validate checkov ## the whole suite: linters, template checks, every test tier (not the slow suites)
 	$(BIN)/pytest -q -m "not slow"
 
-docs: $(STAMP) ## regenerate docs/spec.md from the schema
+docs: $(STAMP) ## regenerate docs/spec.md from the schema, docs/reliability.md's fault matrix
 	$(PY) tools/gen_spec_docs.py
+	$(PY) tools/gen_reliability_docs.py
 
 schema: $(STAMP) ## regenerate the ECS part of the schema from botocore's model
 	$(PY) tools/gen_ecs_schema.py
@@ -67,6 +91,12 @@ lock: ## re-pin requirements/constraints.txt from requirements/dev.txt
 	.venv-lock/bin/pip install -q --upgrade pip==26.3 && .venv-lock/bin/pip install -q -r requirements/dev.txt
 	{ sed -n '1,2p' requirements/constraints.txt; .venv-lock/bin/pip freeze; } > requirements/constraints.txt.new
 	mv requirements/constraints.txt.new requirements/constraints.txt && rm -rf .venv-lock
+
+lock-checkov: ## re-pin requirements/checkov.txt (checkov's own virtualenv)
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install -q --upgrade pip==26.3 && .venv-lock/bin/pip install -q "checkov==$$(sed -n 's/^checkov==//p' requirements/checkov.txt)"
+	{ sed -n '1,3p' requirements/checkov.txt; .venv-lock/bin/pip freeze; } > requirements/checkov.txt.new
+	mv requirements/checkov.txt.new requirements/checkov.txt && rm -rf .venv-lock
 
 clean: ## remove the virtualenv and build outputs
 	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -18,8 +18,10 @@ Control API (reserved path prefix `/_localcloud/`):
 
 from __future__ import annotations
 
+import io
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -27,7 +29,7 @@ from typing import Any
 from localcloud.api_calls import identify_call
 from localcloud.error_responses import render_error
 from localcloud.errors import FaultSpecError
-from localcloud.faults import FaultBook, fault_to_dict, parse_faults_json
+from localcloud.faults import ApiFault, FaultBook, fault_to_dict, parse_faults_json
 
 CONTROL_PREFIX = "/_localcloud/"
 StartResponse = Callable[..., Any]
@@ -52,6 +54,24 @@ class CallCounter:
     def reset(self) -> None:
         with self._lock:
             self._counts.clear()
+
+
+def _peek_body(environ: dict[str, Any]) -> str:
+    """The request body as text; put back for the service to read."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    raw = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(raw)
+    return raw.decode("utf-8", errors="replace")
+
+
+def _drained(body: Iterable[bytes]) -> list[bytes]:
+    """A WSGI body read to its end (and closed), so the call is complete before it is held."""
+    try:
+        return list(body)
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
 
 
 def _respond(start_response: StartResponse, status: int, document: Any = None) -> list[bytes]:
@@ -85,15 +105,25 @@ class LocalCloudMiddleware:
         call = identify_call(environ)
         if call is not None:
             self._calls.record(call.name)
-            fault = self._faults.take_api_fault(call.name)
+            body = _peek_body(environ) if self._faults.wants_bodies() else ""
+            fault = self._faults.take_api_fault(call.name, environ.get("HTTP_USER_AGENT", ""), body)
             if fault is not None:
-                error = render_error(
-                    call.protocol, fault.error, fault.error_message, fault.http_status
-                )
-                headers = [*error.headers, ("Content-Length", str(len(error.body)))]
-                start_response(f"{error.status} Injected Fault", headers)
-                return [error.body]
+                return self._inject(fault, call.protocol, environ, start_response)
         return self._app(environ, start_response)
+
+    def _inject(
+        self, fault: ApiFault, protocol: str, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        if fault.error is None:  # a late answer: the call is made, its answer held back
+            answer = _drained(self._app(environ, start_response))
+            time.sleep(fault.delay or 0)
+            return answer
+        if fault.delay:
+            time.sleep(fault.delay)
+        error = render_error(protocol, fault.error, fault.error_message, fault.http_status)
+        headers = [*error.headers, ("Content-Length", str(len(error.body)))]
+        start_response(f"{error.status} Injected Fault", headers)
+        return [error.body]
 
     def _control(
         self, environ: dict[str, Any], start_response: StartResponse, resource: str

@@ -19,4 +19,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     metrics.add_metric(
         name=f"Deployments{event['outcome'].title().replace('_', '')}", unit="Count", value=1
     )
+    # bookkeeping that failed without failing the run (status object, history, event, lock)
+    metrics.add_metric(name="ReportsFailed", unit="Count", value=len(report.get("unreported", [])))
     return report

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ReadTimeoutError
 
 from localcloud import FaultSpecError, LocalCloud
 
@@ -103,6 +103,52 @@ def test_permanent_error_fails_every_matching_call_until_cleared(cloud: LocalClo
     s3.put_object(Bucket=bucket, Key="drafts/x.yaml", Body=b"x")
 
 
+def test_a_fault_can_wait_for_its_turn_and_spare_other_clients(cloud: LocalCloud) -> None:
+    tagged = cloud.client(
+        "sts", config=Config(retries={"total_max_attempts": 1}, user_agent_extra="tagged")
+    )
+    plain = cloud.client("sts", config=NO_RETRIES)
+    cloud.add_fault(
+        {
+            "api": "sts:GetCallerIdentity",
+            "error": "ExpiredToken",
+            "after": 1,
+            "user-agent": "tagged",
+        }
+    )
+    plain.get_caller_identity()  # another client's calls neither trip nor count
+    tagged.get_caller_identity()  # the first matching call passes
+    assert error_of(tagged.get_caller_identity)[0] == "ExpiredToken"
+    assert error_of(tagged.get_caller_identity)[0] == "ExpiredToken"
+    plain.get_caller_identity()
+
+
+def test_a_fault_on_matching_bodies_leaves_other_requests_whole(cloud: LocalCloud) -> None:
+    s3 = cloud.client("s3", config=NO_RETRIES)
+    bucket = cloud.outputs["BucketName"]
+    cloud.add_fault({"api": "s3:PutObject", "error": "AccessDenied", "body": "*forbidden*"})
+    s3.put_object(Bucket=bucket, Key="drafts/fine.yaml", Body=b"all fine")
+    assert s3.get_object(Bucket=bucket, Key="drafts/fine.yaml")["Body"].read() == b"all fine"
+    put = lambda: s3.put_object(Bucket=bucket, Key="drafts/no.yaml", Body=b"forbidden")  # noqa: E731
+    assert error_of(put) == ("AccessDenied", 403)
+
+
+def test_a_delay_without_an_error_makes_the_call_but_answers_late(cloud: LocalCloud) -> None:
+    s3 = cloud.client("s3", config=Config(retries={"total_max_attempts": 1}, read_timeout=0.5))
+    bucket = cloud.outputs["BucketName"]
+    cloud.add_fault({"api": "s3:PutObject", "delay": 1.5, "times": 1})
+    with pytest.raises(ReadTimeoutError):  # the caller gave up, as a timed-out function does
+        s3.put_object(Bucket=bucket, Key="drafts/late.yaml", Body=b"late")
+    # ...but the call was made: the object is there.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not s3.list_objects_v2(
+        Bucket=bucket, Prefix="drafts/late.yaml"
+    ).get("KeyCount"):
+        time.sleep(0.1)
+    assert s3.get_object(Bucket=bucket, Key="drafts/late.yaml")["Body"].read() == b"late"
+    assert cloud.faults() == []
+
+
 def test_faults_can_be_managed_over_http(cloud: LocalCloud) -> None:
     def control(method: str, body: Any = None) -> tuple[int, Any]:
         data = json.dumps(body).encode() if body is not None else None
@@ -188,6 +234,16 @@ def test_event_faults_drop_then_duplicate_matching_events(cloud: LocalCloud) -> 
     assert duplicates[0] == duplicates[1]  # at-least-once delivery repeats the same event
     journal = [e for e in cloud.events() if e["event"]["source"] == "localcloud.probe"]
     assert [entry["copies"] for entry in journal[-3:]] == [0, 2, 1]
+
+
+def test_an_event_can_be_delivered_three_times(cloud: LocalCloud) -> None:
+    queue = cloud.outputs["EnabledProbeQueueUrl"]
+    drain(cloud, queue)
+    cloud.add_fault({"event": "duplicate", "source": "localcloud.probe", "copies": 3, "times": 1})
+    probe(cloud, 4)
+    delivered = drain(cloud, queue)
+    assert [body["detail"]["n"] for body in delivered] == [4, 4, 4]
+    assert len({body["id"] for body in delivered}) == 1
 
 
 def test_missing_fault_file_is_reported_before_anything_starts(tmp_path: Path) -> None:

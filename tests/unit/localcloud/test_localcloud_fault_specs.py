@@ -88,6 +88,65 @@ def test_faults_round_trip_through_their_dict_form() -> None:
     assert [fault_to_dict(fault_from_dict(spec)) for spec in specs] == specs
 
 
+def test_the_optional_fields_round_trip_too() -> None:
+    specs = [
+        {
+            "api": "ec2:CreateVpc",
+            "error": None,
+            "status": None,
+            "message": None,
+            "times": 1,
+            "after": 2,
+            "delay": 5.0,
+            "user-agent": "ecsdrop",
+            "body": "*LOCK*",
+        },
+        {"event": "duplicate", "source": None, "detail-type": None, "times": 1, "copies": 3},
+    ]
+    assert [fault_to_dict(fault_from_dict(spec)) for spec in specs] == specs
+
+
+def test_a_delay_alone_makes_the_call_and_a_delay_with_an_error_replaces_it() -> None:
+    late = fault_from_dict({"api": "ecs:CreateService", "delay": 2})
+    assert (late.error, late.delay) == (None, 2.0)
+    failing = fault_from_dict({"api": "ecs:CreateService", "delay": 2, "error": "ServerException"})
+    assert (failing.error, failing.delay) == ("ServerException", 2.0)
+    assert fault_from_dict({"api": "ecs:CreateService"}).error == "ThrottlingException"
+
+
+def test_after_lets_the_first_matching_calls_pass() -> None:
+    book = FaultBook()
+    book.add(
+        fault_from_dict(
+            {"api": "ecs:UpdateService", "error": "AccessDeniedException", "after": 2, "times": 1}
+        )
+    )
+    assert book.take_api_fault("ecs:UpdateService") is None
+    assert book.take_api_fault("ecs:DescribeServices") is None  # not matching: not counted
+    assert book.take_api_fault("ecs:UpdateService") is None
+    assert book.take_api_fault("ecs:UpdateService") is not None
+    assert book.describe() == []
+
+
+def test_user_agent_limits_a_fault_to_some_clients() -> None:
+    book = FaultBook()
+    book.add(fault_from_dict({"api": "s3:*", "error": "AccessDenied", "user-agent": "ecsdrop"}))
+    assert book.take_api_fault("s3:PutObject", "Boto3/1.35 Botocore/1.35") is None
+    assert book.take_api_fault("s3:PutObject", "Boto3/1.35 Botocore/1.35 ecsdrop-cli") is None
+    assert book.take_api_fault("s3:PutObject", "Boto3/1.35 ecsdrop PT/no-op/3") is not None
+
+
+def test_body_limits_a_fault_to_matching_requests() -> None:
+    book = FaultBook()
+    assert not book.wants_bodies()
+    book.add(fault_from_dict({"api": "dynamodb:PutItem", "body": '*"SK": {"S": "LOCK"}*'}))
+    assert book.wants_bodies()
+    state = '{"Item": {"PK": {"S": "SERVICE#web"}, "SK": {"S": "STATE"}}}'
+    lock = '{"Item": {"PK": {"S": "SERVICE#web"}, "SK": {"S": "LOCK"}}}'
+    assert book.take_api_fault("dynamodb:PutItem", "", state) is None
+    assert book.take_api_fault("dynamodb:PutItem", "", lock) is not None
+
+
 def test_faults_load_from_a_yaml_file(tmp_path: Path) -> None:
     path = tmp_path / "faults.yaml"
     path.write_text(
@@ -110,6 +169,9 @@ def test_a_single_fault_object_in_json_is_accepted() -> None:
         ({"api": "UpdateService"}, "service:Action"),
         ({"event": "delay"}, "drop or duplicate"),
         ({"api": "ecs:X", "times": 0}, "positive integer"),
+        ({"api": "ecs:X", "after": -1}, "after must be an integer of at least 0"),
+        ({"api": "ecs:X", "delay": 0}, "delay must be a positive number"),
+        ({"event": "duplicate", "copies": 1}, "copies must be an integer of at least 2"),
         ({"something": "else"}, "one of the keys"),
     ],
 )

@@ -127,9 +127,11 @@ class Ec2:
             vpc_id: str = self._ec2.create_vpc(
                 CidrBlock=cidr, TagSpecifications=_tag_spec("vpc", tags)
             )["Vpc"]["VpcId"]
+        return vpc_id
+
+    def enable_dns_hostnames(self, vpc_id: str) -> None:
         with aws_call("ec2:ModifyVpcAttribute"):
             self._ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
-        return vpc_id
 
     def create_subnet(self, vpc_id: str, cidr: str, zone: str, tags: dict[str, str]) -> str:
         with aws_call("ec2:CreateSubnet"):

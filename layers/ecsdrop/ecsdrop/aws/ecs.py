@@ -26,10 +26,13 @@ class Ecs:
 
     # ------------------------------------------------------------------ clusters
 
-    def cluster_exists(self, name: str) -> bool:
+    def cluster(self, name: str) -> dict[str, Any] | None:
+        """The cluster (with its tags) when it exists and is ACTIVE."""
         with aws_call("ecs:DescribeClusters"):
-            clusters = self._ecs.describe_clusters(clusters=[name]).get("clusters", [])
-        return any(c.get("status") == "ACTIVE" for c in clusters)
+            clusters = self._ecs.describe_clusters(clusters=[name], include=["TAGS"]).get(
+                "clusters", []
+            )
+        return next((dict(c) for c in clusters if c.get("status") == "ACTIVE"), None)
 
     def create_cluster(self, name: str, tags: dict[str, str]) -> str:
         with aws_call("ecs:CreateCluster"):
@@ -82,10 +85,13 @@ class Ecs:
     # ------------------------------------------------------------------ services
 
     def describe_service(self, cluster: str, name: str) -> dict[str, Any] | None:
-        """The service when it exists and is ACTIVE (a deleted service shows as INACTIVE)."""
+        """The service (with its tags) when it exists and is ACTIVE (a deleted service shows
+        as INACTIVE)."""
         try:
             with aws_call("ecs:DescribeServices"):
-                response = self._ecs.describe_services(cluster=cluster, services=[name])
+                response = self._ecs.describe_services(
+                    cluster=cluster, services=[name], include=["TAGS"]
+                )
         except NotFoundError:
             return None
         for service in response.get("services", []):

@@ -63,6 +63,14 @@ class Elbv2:
             return None
         return dict(found[0]) if found else None
 
+    def target_group(self, arn: str) -> dict[str, Any] | None:
+        try:
+            with aws_call("elasticloadbalancing:DescribeTargetGroups"):
+                found = self._elb.describe_target_groups(TargetGroupArns=[arn])["TargetGroups"]
+        except NotFoundError:
+            return None
+        return dict(found[0]) if found else None
+
     def create_target_group(self, plan: dict[str, Any], vpc_id: str, tags: dict[str, str]) -> str:
         with aws_call("elasticloadbalancing:CreateTargetGroup"):
             arn: str = self._elb.create_target_group(**plan, VpcId=vpc_id, Tags=_tags(tags))[
@@ -93,6 +101,14 @@ class Elbv2:
                 LoadBalancerArn=load_balancer_arn
             )["Listeners"]
         return found
+
+    def listener(self, arn: str) -> dict[str, Any] | None:
+        try:
+            with aws_call("elasticloadbalancing:DescribeListeners"):
+                found = self._elb.describe_listeners(ListenerArns=[arn])["Listeners"]
+        except NotFoundError:
+            return None
+        return dict(found[0]) if found else None
 
     def create_listener(
         self, load_balancer_arn: str, listener: dict[str, Any], tags: dict[str, str]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from botocore.exceptions import (
     ClientError,
@@ -11,6 +12,7 @@ from botocore.exceptions import (
     ConnectTimeoutError,
     EndpointConnectionError,
     ReadTimeoutError,
+    WaiterError,
 )
 
 from ecsdrop.errors import (
@@ -66,6 +68,7 @@ NOT_FOUND_CODES = frozenset(
         "InvalidAssociationID.NotFound",
         "NatGatewayNotFound",
         "InvalidNatGatewayID.NotFound",
+        "ObjectNotFoundException",
     }
 )
 CONFLICT_CODES = frozenset(
@@ -95,17 +98,44 @@ ALREADY_EXISTS_CODES = frozenset(
 
 
 def error_code(error: BaseException | None) -> str:
-    """The AWS error code behind a ClientError (or a domain error raised from one)."""
-    if error is not None and not isinstance(error, ClientError):
+    """The AWS error code behind a ClientError or WaiterError (or a domain error raised from
+    one)."""
+    if error is not None and not isinstance(error, ClientError | WaiterError):
         error = error.__cause__
+    if isinstance(error, WaiterError):
+        return str(((error.last_response or {}).get("Error") or {}).get("Code", ""))
     if not isinstance(error, ClientError):
         return ""
-
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def _status(error: ClientError) -> int:
     return int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+
+
+def _classified(action: str, code: str, message: str, status: int) -> AwsError:
+    """The domain error for an AWS error code (and HTTP status)."""
+    text = f"{action}: {code}: {message}"
+    if code in TRANSIENT_CODES or status >= 500:
+        return TransientAwsError(text)
+    if code in NOT_FOUND_CODES:
+        return NotFoundError(text)
+    if code in ALREADY_EXISTS_CODES:
+        return AlreadyExistsError(text)
+    if code in CONFLICT_CODES:
+        return ConflictError(text)
+    return AwsError(text)
+
+
+def _waiter_error(action: str, error: WaiterError) -> AwsError:
+    """A waiter stops on an error answer (classified by its code, as a ClientError would
+    be), on a failure state, or after its attempts: neither is worth waiting on again."""
+    response: dict[str, Any] = dict(error.last_response or {})
+    details: dict[str, Any] = response.get("Error") or {}
+    if details.get("Code"):
+        status = int((response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 0)
+        return _classified(action, str(details["Code"]), str(details.get("Message", "")), status)
+    return AwsError(f"{action}: {error}")
 
 
 @contextmanager
@@ -114,17 +144,10 @@ def aws_call(action: str) -> Iterator[None]:
     try:
         yield
     except ClientError as e:
-        code = error_code(e)
-        message = f"{action}: {code}: {e.response.get('Error', {}).get('Message', '')}"
-        if code in TRANSIENT_CODES or _status(e) >= 500:
-            raise TransientAwsError(message) from e
-        if code in NOT_FOUND_CODES:
-            raise NotFoundError(message) from e
-        if code in ALREADY_EXISTS_CODES:
-            raise AlreadyExistsError(message) from e
-        if code in CONFLICT_CODES:
-            raise ConflictError(message) from e
-        raise AwsError(message) from e
+        message = str(e.response.get("Error", {}).get("Message", ""))
+        raise _classified(action, error_code(e), message, _status(e)) from e
+    except WaiterError as e:
+        raise _waiter_error(action, e) from e
     except (
         EndpointConnectionError,
         ConnectTimeoutError,

@@ -12,16 +12,18 @@ class Logs:
     def __init__(self, client: Any) -> None:
         self._logs = client
 
-    def ensure_log_group(self, name: str, retention_days: int, tags: dict[str, str]) -> bool:
-        """Create the group with its retention; False when it already existed."""
+    def create_log_group(self, name: str, tags: dict[str, str]) -> bool:
+        """Create the group; False when it already existed."""
         try:
             with aws_call("logs:CreateLogGroup"):
                 self._logs.create_log_group(logGroupName=name, tags=tags)
         except AlreadyExistsError:
             return False
+        return True
+
+    def set_retention(self, name: str, retention_days: int) -> None:
         with aws_call("logs:PutRetentionPolicy"):
             self._logs.put_retention_policy(logGroupName=name, retentionInDays=retention_days)
-        return True
 
     def delete_log_group(self, name: str) -> None:
         with aws_call("logs:DeleteLogGroup"):

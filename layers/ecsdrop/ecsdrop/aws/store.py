@@ -2,8 +2,9 @@
 
 Keys (PK / SK):
     SERVICE#<name>        LOCK                          the deployment lock (expiresAt = TTL)
-    SERVICE#<name>        STATE                         what runs now (JSON document)
-    SERVICE#<name>        HISTORY#<time>#<deployment>   one record per finished deployment
+    SERVICE#<name>        STATE                         what runs now (JSON document and the
+                                                        deployment that recorded it)
+    SERVICE#<name>        HISTORY#<start>#<deployment>  one record per finished deployment
     SERVICE#<name>        TRIGGER#<repo>#<tag>#<ctr>    ECR tags the service follows (GSI1)
     DEPLOYMENT#<id>       LEDGER#<kind>#<resource>      what a deployment created or changed
     ROLLOUT#<ecs id>      TOKEN | OUTCOME               the wait's task token / the ECS verdict
@@ -36,6 +37,10 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _deserialize(v) for k, v in item.items()}
 
 
+def _state_values(state: dict[str, Any]) -> dict[str, Any]:
+    return {"doc": json.dumps(state, sort_keys=True), "deploymentId": state.get("deploymentId")}
+
+
 @dataclass(frozen=True)
 class LockInfo:
     owner: str
@@ -59,6 +64,7 @@ class StateStore:
         """
         now = int(self._clock())
         taken = self._conditionally(
+            "dynamodb:PutItem",
             "put_item",
             Item=_item(
                 {
@@ -88,6 +94,7 @@ class StateStore:
     def release_lock(self, service: str, owner: str) -> bool:
         """Release the lock if ``owner`` holds it; False when it was not (or no longer) held."""
         return self._conditionally(
+            "dynamodb:DeleteItem",
             "delete_item",
             Key=_item({"PK": f"SERVICE#{service}", "SK": "LOCK"}),
             ConditionExpression="#o = :me",
@@ -102,10 +109,35 @@ class StateStore:
         return json.loads(item["doc"]) if item else None
 
     def put_state(self, service: str, state: dict[str, Any]) -> None:
-        self._put(f"SERVICE#{service}", "STATE", {"doc": json.dumps(state, sort_keys=True)})
+        self._put(f"SERVICE#{service}", "STATE", _state_values(state))
+
+    def restore_state(
+        self, service: str, deployment_id: str, previous: dict[str, Any] | None
+    ) -> bool:
+        """Put ``previous`` back (or remove the state when there was none) if the state is
+        the one ``deployment_id`` recorded; False when it is not (nothing to undo)."""
+        condition = {
+            "ConditionExpression": "deploymentId = :me",
+            "ExpressionAttributeValues": {":me": _serialize(deployment_id)},
+        }
+        if previous is None:
+            return self._conditionally(
+                "dynamodb:DeleteItem",
+                "delete_item",
+                Key=_item({"PK": f"SERVICE#{service}", "SK": "STATE"}),
+                **condition,
+            )
+        return self._conditionally(
+            "dynamodb:PutItem",
+            "put_item",
+            Item=_item({"PK": f"SERVICE#{service}", "SK": "STATE", **_state_values(previous)}),
+            **condition,
+        )
 
     def add_history(self, service: str, record: dict[str, Any]) -> None:
-        sort_key = f"HISTORY#{record['finishedAt']}#{record['deploymentId']}"
+        """One record per deployment: a retried report rewrites it instead of adding one."""
+        started = record.get("startedAt") or record["finishedAt"]
+        sort_key = f"HISTORY#{started}#{record['deploymentId']}"
         self._put(f"SERVICE#{service}", sort_key, {"doc": json.dumps(record, sort_keys=True)})
 
     def history(self, service: str, limit: int = 20) -> list[dict[str, Any]]:
@@ -119,6 +151,7 @@ class StateStore:
     ) -> None:
         """Add a ledger entry; idempotent per (kind, resource) so a retried step adds nothing."""
         self._conditionally(
+            "dynamodb:PutItem",
             "put_item",
             Item=_item(
                 {
@@ -205,10 +238,10 @@ class StateStore:
         with aws_call("dynamodb:PutItem"):
             self._db.put_item(TableName=self._table, Item=_item({"PK": pk, "SK": sk, **values}))
 
-    def _conditionally(self, operation: str, **arguments: Any) -> bool:
+    def _conditionally(self, action: str, operation: str, **arguments: Any) -> bool:
         """Run a conditional write; False (not an error) when its condition does not hold."""
         try:
-            with aws_call(f"dynamodb:{operation}"):
+            with aws_call(action):
                 getattr(self._db, operation)(TableName=self._table, **arguments)
         except AwsError as e:
             if error_code(e) == "ConditionalCheckFailedException":

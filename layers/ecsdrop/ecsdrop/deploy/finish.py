@@ -2,11 +2,19 @@
 
 Every outcome is published on the bus (chat hears it), written to the status object and
 the history, and frees the lock when the run held it. A rollback is never a success.
+
+What runs now (the state item and the ECR triggers) is the record later runs build on: a
+failure to write it fails the step (and rolls the run back, which puts the previous record
+back). The lock, the status object, the history and the event are reports: each is
+attempted whatever happened to the others, and a failure is logged and listed in the
+step's result (``unreported``) but never fails or rolls back a deployment — the lock
+expires on its own, and the other reports say what the missing one would have said.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,7 +46,7 @@ class Reporter:
     def started(self, state: WorkflowState, previous: dict[str, Any] | None) -> None:
         detail = _detail(state, STARTED, self.region)
         detail["taskDefinition"]["previous"] = (previous or {}).get("taskDefinitionArn")
-        self._announce(detail)
+        self._attempt("publish the event", lambda: self.publisher.publish(detail, []))
 
     def succeeded(self, state: WorkflowState) -> dict[str, Any]:
         """Record what runs now, free the lock, announce it."""
@@ -69,8 +77,12 @@ class Reporter:
 
     def no_op(self, state: WorkflowState) -> dict[str, Any]:
         """Nothing to deploy (a duplicate event, a superseded upload): free the lock quietly."""
-        self.store.release_lock(state.deployment.service, state.deployment.id)
-        return {"state": "NOOP", "reason": state.lock.get("reason")}
+        deployment = state.deployment
+        result: dict[str, Any] = {"state": "NOOP", "reason": state.lock.get("reason")}
+        failure = self._attempt(
+            "release the lock", lambda: self.store.release_lock(deployment.service, deployment.id)
+        )
+        return {**result, "unreported": [failure]} if failure else result
 
     def failed(
         self,
@@ -78,6 +90,7 @@ class Reporter:
         outcome: str,
         error: dict[str, Any],
         rollback: dict[str, Any] | None = None,
+        rollback_error: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """A run that failed after it started: rolled back, or not (ROLLBACK_FAILED)."""
         detail = _detail(state, outcome, self.region)
@@ -85,7 +98,15 @@ class Reporter:
         if rollback:
             detail["rolledBack"] = rollback.get("undone", [])
             detail["leftBehind"] = rollback.get("left", [])
-        return self._finish(state, detail)
+        elif rollback_error:
+            stopped = _error_fields(rollback_error)
+            detail["rolledBack"] = []
+            detail["leftBehind"] = [
+                f"the rollback stopped ({stopped['error']}: {stopped['cause']}): what the "
+                f"ledger of deployment {state.deployment.id} lists may be left behind"
+            ]
+        failures = self._restore_record(state) if state.lock.get("acquired") else []
+        return self._finish(state, detail, failures)
 
     def rejected_or_failed_early(
         self, event: dict[str, Any], execution: dict[str, Any], outcome: str, error: dict[str, Any]
@@ -113,32 +134,60 @@ class Reporter:
         }
         detail["durationSeconds"] = _duration(detail["startedAt"], detail["finishedAt"])
         if service:
-            self.bucket.write_status(service, detail)
-            self.store.add_history(service, detail)
-        self._announce(detail)
-        return detail
+            failures = self._report(service, detail, [])
+        else:
+            published = self._attempt(
+                "publish the event", lambda: self.publisher.publish(detail, [])
+            )
+            failures = [published] if published else []
+        return {**detail, "unreported": failures} if failures else detail
 
-    def _finish(self, state: WorkflowState, detail: dict[str, Any]) -> dict[str, Any]:
+    def _restore_record(self, state: WorkflowState) -> list[str]:
+        """A run that recorded itself as what runs, then failed (a failure late in the
+        Record step), puts the previous record and triggers back."""
+        deployment = state.deployment
+        previous = state.lock.get("previous")
+
+        def restore() -> None:
+            if self.store.restore_state(deployment.service, deployment.id, previous):
+                self.store.set_triggers(deployment.service, (previous or {}).get("triggers", []))
+
+        failure = self._attempt("put the previous state back", restore)
+        return [failure] if failure else []
+
+    def _finish(
+        self, state: WorkflowState, detail: dict[str, Any], failures: list[str] | None = None
+    ) -> dict[str, Any]:
         """Free the lock first: whatever fails after, the next deployment is not blocked."""
         deployment = state.deployment
-        self.store.release_lock(deployment.service, deployment.id)
-        self.bucket.write_status(deployment.service, detail)
-        self.store.add_history(deployment.service, detail)
-        self._announce(detail, [r for r in [detail.get("serviceArn")] if r])
-        return detail
+        failures = list(failures or [])
+        released = self._attempt(
+            "release the lock", lambda: self.store.release_lock(deployment.service, deployment.id)
+        )
+        failures += [released] if released else []
+        resources = [r for r in [detail.get("serviceArn")] if r]
+        failures += self._report(deployment.service, detail, resources)
+        return {**detail, "unreported": failures} if failures else detail
 
-    def _announce(self, detail: dict[str, Any], resources: list[str] | None = None) -> bool:
-        """Publish the state change. An EventBridge outage must not fail (or roll back) a
-        deployment: the status object and the history still tell what happened."""
+    def _report(self, service: str, detail: dict[str, Any], resources: list[str]) -> list[str]:
+        """Status object, history and event: each attempted, whatever the others did."""
+        attempts: list[tuple[str, Callable[[], object]]] = [
+            ("write the status object", lambda: self.bucket.write_status(service, detail)),
+            ("add to the history", lambda: self.store.add_history(service, detail)),
+            ("publish the event", lambda: self.publisher.publish(detail, resources)),
+        ]
+        return [f for f in (self._attempt(what, action) for what, action in attempts) if f]
+
+    @staticmethod
+    def _attempt(what: str, action: Callable[[], object]) -> str | None:
+        """Run one piece of bookkeeping; its failure (logged) as a line, or None. An AWS
+        outage here must not fail, or roll back, a deployment."""
         try:
-            self.publisher.publish(detail, resources or [])
+            action()
         except AwsError as e:
-            logger.warning(
-                "could not publish the deployment event",
-                extra={"state": detail.get("state"), "error": str(e)},
-            )
-            return False
-        return True
+            logger.error(f"could not {what}", extra={"error": str(e)})
+            return f"could not {what}: {e}"
+        return None
 
 
 def _detail(state: WorkflowState, outcome: str, region: str) -> dict[str, Any]:
@@ -234,4 +283,6 @@ def conclude(payload: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
         return reporter.succeeded(state)
     if outcome == NOOP:
         return reporter.no_op(state)
-    return reporter.failed(state, outcome, raw.get("error") or {}, raw.get("rollback"))
+    return reporter.failed(
+        state, outcome, raw.get("error") or {}, raw.get("rollback"), raw.get("rollbackError")
+    )

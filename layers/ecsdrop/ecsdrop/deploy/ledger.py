@@ -31,6 +31,16 @@ class Ledger:
             {"action": "changed", "previous": previous, **details},
         )
 
+    def intend(self, kind: str, name: str) -> None:
+        """This run is about to create the resource called ``name``, which does not exist.
+        A resource found under that name later in the run is then this run's, even when
+        the step stopped between creating and recording it (for resources whose tags the
+        step cannot read). Rollback skips these entries."""
+        self._store.record(self.deployment_id, f"{kind}-intent", name, {"action": "intended"})
+
+    def intended(self, kind: str, name: str) -> bool:
+        return any(e["kind"] == f"{kind}-intent" and e["id"] == name for e in self.entries())
+
     def entries(self) -> list[dict[str, Any]]:
         return self._store.ledger(self.deployment_id)
 

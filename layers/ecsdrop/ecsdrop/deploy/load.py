@@ -14,7 +14,7 @@ from ecsdrop.spec import Guardrails, Installation, Spec, validate
 from ecsdrop.spec.problems import Problem
 
 SPEC_PREFIX = "specs/"
-_SPEC_KEY = re.compile(r"^specs/(?P<name>[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)\.(ya?ml|json)$")
+_SPEC_KEY = re.compile(r"^specs/(?P<name>[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)\.(ya?ml|json)\Z")
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,10 @@ def load(
         raise SpecError(
             [Problem((), "a spec lives at specs/<service>.yaml (or .yml, .json)")], source.key
         )
-    obj = bucket.read(source.key, source.version_id, guardrails.max_spec_bytes)
+    try:
+        obj = bucket.read(source.key, source.version_id, guardrails.max_spec_bytes)
+    except SpecError as e:  # refused on its size before it was read: say which file
+        raise SpecError(e.problems, source.key) from None
     validation = validate(obj.body, source.key, guardrails, installation)
     if validation.spec is None:
         raise SpecError(validation.errors, source.key)

@@ -71,12 +71,18 @@ class LoadBalancerBuilder:
         wanted = plan["targetGroup"]
         found = self._elb.find_target_group(wanted["Name"])
         if found is None:
-            arn = self._elb.create_target_group(
-                wanted, vpc_id, self._ledger.tags(self._spec, "target-group")
-            )
-            self._ledger.created("target-group", arn)
-            self._elb.set_deregistration_delay(arn, plan["deregistrationDelaySeconds"])
-            return arn
+            arn = self._create_target_group(wanted, vpc_id)
+        elif self._adopted("target-group", wanted["Name"], found, "TargetGroupArn"):
+            arn = str(found["TargetGroupArn"])
+        else:
+            return self._existing_target_group(found, wanted, vpc_id)
+        # set on every run that made the group, so a run that stopped before it still does
+        self._elb.set_deregistration_delay(arn, plan["deregistrationDelaySeconds"])
+        return arn
+
+    def _existing_target_group(
+        self, found: dict[str, Any], wanted: dict[str, Any], vpc_id: str
+    ) -> str:
         arn = str(found["TargetGroupArn"])
         if found.get("VpcId") != vpc_id or found.get("Port") != wanted["Port"]:
             raise LoadBalancerError(
@@ -94,6 +100,22 @@ class LoadBalancerBuilder:
             self._elb.modify_target_group(arn, changed)
         return arn
 
+    def _create_target_group(self, wanted: dict[str, Any], vpc_id: str) -> str:
+        self._ledger.intend("target-group", wanted["Name"])
+        arn = self._elb.create_target_group(
+            wanted, vpc_id, self._ledger.tags(self._spec, "target-group")
+        )
+        self._ledger.created("target-group", arn)
+        return arn
+
+    def _adopted(self, kind: str, name: str, found: dict[str, Any], arn_key: str) -> bool:
+        """A resource this run set out to create (``intend``) and created, then stopped
+        before recording it: record it now. False for anyone else's."""
+        if not self._ledger.intended(kind, name):
+            return False
+        self._ledger.created(kind, str(found[arn_key]))
+        return True
+
     def load_balancer(
         self, plan: dict[str, Any], network: dict[str, Any], target_group_arn: str
     ) -> dict[str, Any]:
@@ -106,6 +128,7 @@ class LoadBalancerBuilder:
                 else network["taskSubnetIds"]
             )
             group = network["securityGroups"].get("loadBalancer")
+            self._ledger.intend("load-balancer", wanted["Name"])
             found = self._elb.create_load_balancer(
                 wanted,
                 subnets,
@@ -113,7 +136,10 @@ class LoadBalancerBuilder:
                 self._ledger.tags(self._spec, "load-balancer"),
             )
             self._ledger.created("load-balancer", found["LoadBalancerArn"])
-        elif found.get("VpcId") != network["vpcId"]:
+        elif (
+            not self._adopted("load-balancer", wanted["Name"], found, "LoadBalancerArn")
+            and found.get("VpcId") != network["vpcId"]
+        ):
             raise LoadBalancerError(
                 f"load balancer {wanted['Name']} exists in another VPC ({found.get('VpcId')})"
             )
@@ -131,14 +157,18 @@ class LoadBalancerBuilder:
         wanted = _bind(listener, target_group_arn)
         existing = {item["Port"]: item for item in self._elb.listeners(lb_arn)}
         current = existing.get(wanted["Port"])
+        intent = f"{lb_arn}:{wanted['Port']}"
         if current is None:
+            self._ledger.intend("listener", intent)
             arn = self._elb.create_listener(
                 lb_arn, wanted, self._ledger.tags(self._spec, "listener")
             )
             self._ledger.created("listener", arn)
             return arn
         arn = str(current["ListenerArn"])
-        if _listener_essentials(current) != _listener_essentials(wanted):
+        if self._adopted("listener", intent, current, "ListenerArn"):
+            return arn
+        if listener_essentials(current) != listener_essentials(wanted):
             previous = {k: current[k] for k in _LISTENER_SETTINGS if k in current}
             self._ledger.changed("listener-settings", arn, previous=previous)
             self._elb.modify_listener(arn, wanted)
@@ -151,6 +181,7 @@ class LoadBalancerBuilder:
             conditions.append({"Field": "host-header", "Values": rule["hostHeaders"]})
         if "pathPatterns" in rule:
             conditions.append({"Field": "path-pattern", "Values": rule["pathPatterns"]})
+        intent = f"{listener_arn}:{rule['priority']}"
         for existing in self._elb.rules(listener_arn):
             if str(existing.get("Priority")) == str(rule["priority"]):
                 forwards = [a.get("TargetGroupArn") for a in existing.get("Actions", [])]
@@ -159,7 +190,9 @@ class LoadBalancerBuilder:
                         f"loadBalancer.rule.priority: priority {rule['priority']} is taken "
                         "on that listener by another target group"
                     )
+                self._adopted("listener-rule", intent, existing, "RuleArn")
                 return {"listenerArn": listener_arn, "ruleArn": existing["RuleArn"]}
+        self._ledger.intend("listener-rule", intent)
         rule_arn = self._elb.create_rule(
             listener_arn,
             rule["priority"],
@@ -174,7 +207,7 @@ class LoadBalancerBuilder:
 _LISTENER_SETTINGS = ("Protocol", "Port", "DefaultActions", "Certificates", "SslPolicy")
 
 
-def _listener_essentials(listener: dict[str, Any]) -> Any:
+def listener_essentials(listener: dict[str, Any]) -> Any:
     """What decides a listener's behaviour (ELB adds ForwardConfig, Order... to what it returns)."""
     actions = [
         (

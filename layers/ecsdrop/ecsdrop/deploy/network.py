@@ -67,6 +67,7 @@ class NetworkBuilder:
         vpc_id, _ = self._ensure(
             "vpc", "vpc", lambda tags: self._ec2.create_vpc(plan["cidr"], tags)
         )
+        self._ec2.enable_dns_hostnames(vpc_id)  # after the VPC is recorded; idempotent
         zones = self._ec2.availability_zones(plan["availabilityZones"])
         if len(zones) < plan["availabilityZones"]:
             raise NetworkError(
@@ -122,7 +123,11 @@ class NetworkBuilder:
             self._created_nats.append(nat_id)
             return nat_id
 
-        nat_id, _ = self._ensure("natgateway", f"nat-{index}", create, allocationId=allocation_id)
+        nat_id, found = self._ensure(
+            "natgateway", f"nat-{index}", create, allocationId=allocation_id
+        )
+        if found and found.get("State") == "pending":  # made by a run that stopped meanwhile
+            self._created_nats.append(nat_id)
         return nat_id
 
     def _route_table(
@@ -141,11 +146,22 @@ class NetworkBuilder:
             r.get("DestinationCidrBlock") == "0.0.0.0/0" for r in routes
         ):
             self._ec2.create_default_route(table_id, gateway_id=gateway_id, nat_id=nat_id)
-        associated = {a.get("SubnetId") for a in (found or {}).get("Associations", [])}
+        associations = {
+            a.get("SubnetId"): a.get("RouteTableAssociationId")
+            for a in (found or {}).get("Associations", [])
+        }
         for subnet_id in subnet_ids:
-            if subnet_id not in associated:
+            association = associations.get(subnet_id)
+            if association is None:
                 association = self._ec2.associate_route_table(table_id, subnet_id)
                 self._ledger.created("route-table-association", association, routeTableId=table_id)
+            elif found is not None:  # a table this run made owns its associations too
+                self._ledger.adopt(
+                    "route-table-association",
+                    association,
+                    tags_of(found),
+                    routeTableId=table_id,
+                )
         return table_id
 
     # ------------------------------------------------------------------ existing VPC

@@ -1,12 +1,17 @@
 """Rollback: walk the ledger backwards, deleting what this run created and restoring what
 it changed. Deletion waits (bounded) for dependencies to drain: ENIs leaving subnets and
 security groups, NAT gateways going away before their Elastic IPs are released.
+
+One budget bounds all the waiting of a rollback (the function has 15 minutes), and once
+something could not be undone, what it blocks (a VPC, when a subnet was left behind) fails
+at once instead of waiting for a dependency that will not go.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +20,7 @@ from ecsdrop.aws.ec2 import Ec2, flatten_permissions
 from ecsdrop.aws.ecs import Ecs
 from ecsdrop.aws.elbv2 import Elbv2
 from ecsdrop.aws.logs import Logs
+from ecsdrop.deploy.load_balancer import listener_essentials
 from ecsdrop.deploy.network import set_ingress
 from ecsdrop.errors import AwsError, ConflictError, NotFoundError, TransientAwsError
 
@@ -29,7 +35,63 @@ class Gateways:
     logs: Logs
     autoscaling: AutoScaling
     sleep: Callable[[float], None] = time.sleep
-    patience_seconds: float = 300.0
+    patience_seconds: float = 600.0  # all the waiting one rollback may do
+
+
+@dataclass
+class Patience:
+    """What is left of a rollback's waiting budget."""
+
+    seconds: float
+    sleep: Callable[[float], None]
+    conflicts_worth_waiting: bool = True  # False when what blocks the undo was left behind
+
+    @contextmanager
+    def counting(self) -> Iterator[None]:
+        """Charge the time the block takes (a waiter's polling) to the budget."""
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds = max(0.0, self.seconds - (time.monotonic() - started))
+
+    def wait(self, delay: float) -> bool:
+        """Sleep ``delay`` seconds if the budget allows; False when it is spent."""
+        if self.seconds < delay:
+            return False
+        self.sleep(delay)
+        self.seconds -= delay
+        return True
+
+
+# What can keep a resource from being deleted while it is still there (its ENIs, an
+# attachment, a reference): when one of these was left behind, waiting is pointless.
+_BLOCKERS: dict[str, frozenset[str]] = {
+    "cluster": frozenset({"service"}),
+    "target-group": frozenset(
+        {"listener", "listener-settings", "listener-rule", "service", "load-balancer"}
+    ),
+    "security-group": frozenset({"service", "load-balancer", "security-group"}),
+    "route-table": frozenset({"route-table-association"}),
+    "elastic-ip": frozenset({"natgateway"}),
+    "internet-gateway": frozenset({"natgateway", "elastic-ip", "load-balancer", "service"}),
+    "subnet": frozenset({"service", "load-balancer", "natgateway", "route-table-association"}),
+    "vpc": frozenset(
+        {
+            "subnet",
+            "security-group",
+            "route-table",
+            "internet-gateway",
+            "natgateway",
+            "load-balancer",
+            "service",
+        }
+    ),
+}
+
+
+class AlreadyAsBefore(Exception):
+    """What this run changed is already back as it was (the change never happened)."""
 
 
 @dataclass
@@ -49,14 +111,25 @@ def roll_back(entries: list[Entry], gateways: Gateways) -> RollbackReport:
     """Undo ``entries`` (a ledger, oldest first) newest first; go on past failures and
     report what could not be undone."""
     report = RollbackReport()
-    for entry in reversed(entries):
+    patience = Patience(gateways.patience_seconds, gateways.sleep)
+    left_kinds: set[str] = set()
+    for entry in reversed([e for e in entries if e["action"] != "intended"]):
         label = describe(entry)
+        blockers = (
+            _BLOCKERS.get(entry["kind"], frozenset())
+            if entry["action"] == "created"
+            else frozenset()
+        )
+        patience.conflicts_worth_waiting = not (blockers & left_kinds)
         try:
-            undo(entry, gateways)
+            undo(entry, gateways, patience)
         except NotFoundError:
             report.undone.append(f"{label} (already gone)")
+        except AlreadyAsBefore:
+            report.undone.append(f"{label} (already as before)")
         except AwsError as e:
             report.left.append(f"{label}: {e}")
+            left_kinds.add(entry["kind"])
         else:
             report.undone.append(label)
     return report
@@ -67,38 +140,40 @@ def describe(entry: Entry) -> str:
     return f"{verb} {entry['kind']} {entry['id']}"
 
 
-def undo(entry: Entry, gateways: Gateways) -> None:
+def undo(entry: Entry, gateways: Gateways, patience: Patience | None = None) -> None:
     table = _UNDO_CREATED if entry["action"] == "created" else _UNDO_CHANGED
     handler = table.get(entry["kind"])
     if handler is None:
         raise AwsError(f"no way to undo {entry['action']} {entry['kind']}")
-    patiently(lambda: handler(entry, gateways), gateways)
+    patience = patience or Patience(gateways.patience_seconds, gateways.sleep)
+    patiently(lambda: handler(entry, gateways, patience), patience)
 
 
-def patiently(action: Callable[[], None], gateways: Gateways) -> None:
-    """Retry while AWS says the resource is still in use or is throttling, up to the budget."""
-    waited = 0.0
+def patiently(action: Callable[[], None], patience: Patience) -> None:
+    """Retry while AWS is throttling, or says the resource is still in use (unless what it
+    waits for was left behind), as long as the budget lasts."""
     delay = 2.0
     while True:
         try:
             action()
             return
-        except (ConflictError, TransientAwsError):
-            if waited >= gateways.patience_seconds:
+        except ConflictError:
+            if not (patience.conflicts_worth_waiting and patience.wait(delay)):
                 raise
-            gateways.sleep(delay)
-            waited += delay
-            delay = min(delay * 2, 30.0)
+        except TransientAwsError:
+            if not patience.wait(delay):
+                raise
+        delay = min(delay * 2, 30.0)
 
 
 # --------------------------------------------------------------------------- deletions
 
 
-def _delete_service(entry: Entry, g: Gateways) -> None:
+def _delete_service(entry: Entry, g: Gateways, _: Patience) -> None:
     g.ecs.delete_service(entry["cluster"], entry["id"])
 
 
-def _delete_internet_gateway(entry: Entry, g: Gateways) -> None:
+def _delete_internet_gateway(entry: Entry, g: Gateways, _: Patience) -> None:
     try:
         g.ec2.detach_internet_gateway(entry["id"], entry["vpcId"])
     except NotFoundError:
@@ -109,46 +184,53 @@ def _delete_internet_gateway(entry: Entry, g: Gateways) -> None:
     g.ec2.delete_internet_gateway(entry["id"])
 
 
-def _delete_nat_gateway(entry: Entry, g: Gateways) -> None:
+def _delete_nat_gateway(entry: Entry, g: Gateways, patience: Patience) -> None:
     g.ec2.delete_nat_gateway(entry["id"])
-    g.ec2.wait_nat_gateways_deleted([entry["id"]], max_seconds=int(g.patience_seconds))
+    with patience.counting():
+        g.ec2.wait_nat_gateways_deleted([entry["id"]], max_seconds=int(patience.seconds))
 
 
-def _delete_load_balancer(entry: Entry, g: Gateways) -> None:
+def _delete_load_balancer(entry: Entry, g: Gateways, patience: Patience) -> None:
     g.elbv2.delete_load_balancer(entry["id"])
-    g.elbv2.wait_load_balancer_deleted(entry["id"], max_seconds=int(g.patience_seconds))
+    with patience.counting():
+        g.elbv2.wait_load_balancer_deleted(entry["id"], max_seconds=int(patience.seconds))
 
 
-def _deregister_scalable_target(entry: Entry, g: Gateways) -> None:
+def _deregister_scalable_target(entry: Entry, g: Gateways, _: Patience) -> None:
+    if _known_absent(lambda: g.autoscaling.scalable_target(entry["id"])):
+        raise NotFoundError(f"scalable target {entry['id']} is not registered")
     g.autoscaling.deregister_scalable_target(entry["id"])
 
 
-_UNDO_CREATED: dict[str, Callable[[Entry, Gateways], None]] = {
-    "task-definition": lambda e, g: g.ecs.deregister_task_definition(e["id"]),
-    "log-group": lambda e, g: g.logs.delete_log_group(e["id"]),
-    "cluster": lambda e, g: g.ecs.delete_cluster(e["id"]),
+_UNDO_CREATED: dict[str, Callable[[Entry, Gateways, Patience], None]] = {
+    "task-definition": lambda e, g, _: g.ecs.deregister_task_definition(e["id"]),
+    "log-group": lambda e, g, _: g.logs.delete_log_group(e["id"]),
+    "cluster": lambda e, g, _: g.ecs.delete_cluster(e["id"]),
     "service": _delete_service,
     "scalable-target": _deregister_scalable_target,
     "load-balancer": _delete_load_balancer,
-    "target-group": lambda e, g: g.elbv2.delete_target_group(e["id"]),
-    "listener": lambda e, g: g.elbv2.delete_listener(e["id"]),
-    "listener-rule": lambda e, g: g.elbv2.delete_rule(e["id"]),
-    "security-group": lambda e, g: g.ec2.delete_security_group(e["id"]),
-    "route-table-association": lambda e, g: g.ec2.disassociate_route_table(e["id"]),
-    "route-table": lambda e, g: g.ec2.delete_route_table(e["id"]),
+    "target-group": lambda e, g, _: g.elbv2.delete_target_group(e["id"]),
+    "listener": lambda e, g, _: g.elbv2.delete_listener(e["id"]),
+    "listener-rule": lambda e, g, _: g.elbv2.delete_rule(e["id"]),
+    "security-group": lambda e, g, _: g.ec2.delete_security_group(e["id"]),
+    "route-table-association": lambda e, g, _: g.ec2.disassociate_route_table(e["id"]),
+    "route-table": lambda e, g, _: g.ec2.delete_route_table(e["id"]),
     "natgateway": _delete_nat_gateway,
-    "elastic-ip": lambda e, g: g.ec2.release_address(e["id"]),
+    "elastic-ip": lambda e, g, _: g.ec2.release_address(e["id"]),
     "internet-gateway": _delete_internet_gateway,
-    "subnet": lambda e, g: g.ec2.delete_subnet(e["id"]),
-    "vpc": lambda e, g: g.ec2.delete_vpc(e["id"]),
+    "subnet": lambda e, g, _: g.ec2.delete_subnet(e["id"]),
+    "vpc": lambda e, g, _: g.ec2.delete_vpc(e["id"]),
 }
 
 
 # --------------------------------------------------------------------------- restorations
 
 
-def _restore_service(entry: Entry, g: Gateways) -> None:
+def _restore_service(entry: Entry, g: Gateways, _: Patience) -> None:
     previous = dict(entry["previous"])
+    current = g.ecs.describe_service(entry["cluster"], entry["id"])
+    if current is not None and all(current.get(k) == v for k, v in previous.items()):
+        raise AlreadyAsBefore
     request: dict[str, Any] = {"cluster": entry["cluster"], "service": entry["id"], **previous}
     config = request.get("deploymentConfiguration")
     if config:  # UpdateService does not take the read-only parts describe returns
@@ -161,15 +243,36 @@ def _restore_service(entry: Entry, g: Gateways) -> None:
     g.ecs.update_service(request)
 
 
-def _restore_security_group_rules(entry: Entry, g: Gateways) -> None:
+def _restore_security_group_rules(entry: Entry, g: Gateways, _: Patience) -> None:
     group = g.ec2.security_group(entry["id"])
     if group is None:
         raise NotFoundError(f"security group {entry['id']} is gone")
     current = flatten_permissions(group.get("IpPermissions", []))
+    if sorted(map(str, current)) == sorted(map(str, entry["previous"])):
+        raise AlreadyAsBefore
     set_ingress(g.ec2, entry["id"], current, entry["previous"])
 
 
-def _restore_scalable_target(entry: Entry, g: Gateways) -> None:
+def _restore_target_group_settings(entry: Entry, g: Gateways, _: Patience) -> None:
+    current = _read_or_none(lambda: g.elbv2.target_group(entry["id"]))
+    if current is not None and all(current.get(k) == v for k, v in entry["previous"].items()):
+        raise AlreadyAsBefore
+    g.elbv2.modify_target_group(entry["id"], entry["previous"])
+
+
+def _restore_listener_settings(entry: Entry, g: Gateways, _: Patience) -> None:
+    current = _read_or_none(lambda: g.elbv2.listener(entry["id"]))
+    if current is not None and listener_essentials(current) == listener_essentials(
+        entry["previous"]
+    ):
+        raise AlreadyAsBefore
+    g.elbv2.modify_listener(entry["id"], entry["previous"])
+
+
+def _restore_scalable_target(entry: Entry, g: Gateways, _: Patience) -> None:
+    current = _read_or_none(lambda: g.autoscaling.scalable_target(entry["id"]))
+    if current is not None and all(current.get(k) == v for k, v in entry["previous"].items()):
+        raise AlreadyAsBefore
     g.autoscaling.register_scalable_target(
         {
             "ServiceNamespace": "ecs",
@@ -180,10 +283,26 @@ def _restore_scalable_target(entry: Entry, g: Gateways) -> None:
     )
 
 
-_UNDO_CHANGED: dict[str, Callable[[Entry, Gateways], None]] = {
+def _known_absent(read: Callable[[], dict[str, Any] | None]) -> bool:
+    """Whether the resource can be read and is not there (an unreadable one may be)."""
+    try:
+        return read() is None
+    except AwsError:
+        return False
+
+
+def _read_or_none(read: Callable[[], dict[str, Any] | None]) -> dict[str, Any] | None:
+    """The resource as it is now, or None when it cannot be read (then restore anyway)."""
+    try:
+        return read()
+    except AwsError:
+        return None
+
+
+_UNDO_CHANGED: dict[str, Callable[[Entry, Gateways, Patience], None]] = {
     "service": _restore_service,
     "security-group-rules": _restore_security_group_rules,
-    "target-group-settings": lambda e, g: g.elbv2.modify_target_group(e["id"], e["previous"]),
-    "listener-settings": lambda e, g: g.elbv2.modify_listener(e["id"], e["previous"]),
+    "target-group-settings": _restore_target_group_settings,
+    "listener-settings": _restore_listener_settings,
     "scalable-target": _restore_scalable_target,
 }

@@ -9,6 +9,7 @@ from ecsdrop.aws.ecs import Ecs
 from ecsdrop.deploy.ledger import Ledger
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.spec.render import (
+    TAG_DEPLOYMENT,
     Resources,
     autoscaling_inputs,
     create_service_input,
@@ -42,19 +43,19 @@ def deploy_service(
     spec = state.spec
     resources = bound_resources(state)
     current = ecs.describe_service(spec.cluster, spec.name)
-    created_by_this_run = any(
-        e["kind"] == "service" and e["action"] == "created" for e in ledger.entries()
-    )
     if current is None:
-        if not ecs.cluster_exists(spec.cluster):
-            ecs.create_cluster(spec.cluster, ecsdrop_tags(spec, "cluster"))
-            ledger.created("cluster", spec.cluster)
-        service = ecs.create_service(create_service_input(spec, resources))
+        _ensure_cluster(state, ecs, ledger)
+        request = create_service_input(spec, resources)
+        request["tags"] = [*request["tags"], _deployment_tag(ledger)]
+        service = ecs.create_service(request)
         ledger.created("service", spec.name, cluster=spec.cluster)
+    elif made_by(current, ledger):
+        # this run created it, then stopped (before it could record it, maybe): it is ours
+        ledger.created("service", spec.name, cluster=spec.cluster)
+        service = current
     else:
-        if not created_by_this_run:
-            previous = {k: current[k] for k in RESTORABLE_FIELDS if k in current}
-            ledger.changed("service", spec.name, previous=previous, cluster=spec.cluster)
+        previous = {k: current[k] for k in RESTORABLE_FIELDS if k in current}
+        ledger.changed("service", spec.name, previous=previous, cluster=spec.cluster)
         service = ecs.update_service(update_service_input(spec, resources))
     _scale(state, autoscaling, ledger)
     primary = primary_deployment(service)
@@ -70,6 +71,27 @@ def deploy_service(
         "deadline": int(deadline),
         "waitSeconds": max(1, min(check_seconds, spec.stability_timeout_seconds)),
     }
+
+
+def _ensure_cluster(state: WorkflowState, ecs: Ecs, ledger: Ledger) -> None:
+    spec = state.spec
+    cluster = ecs.cluster(spec.cluster)
+    if cluster is None:
+        tags = {**ecsdrop_tags(spec, "cluster"), TAG_DEPLOYMENT: ledger.deployment_id}
+        ecs.create_cluster(spec.cluster, tags)
+        ledger.created("cluster", spec.cluster)
+    elif made_by(cluster, ledger):  # created by this run before it stopped
+        ledger.created("cluster", spec.cluster)
+
+
+def _deployment_tag(ledger: Ledger) -> dict[str, str]:
+    return {"key": TAG_DEPLOYMENT, "value": ledger.deployment_id}
+
+
+def made_by(resource: dict[str, Any], ledger: Ledger) -> bool:
+    """Whether this run created the ECS resource (it carries the run's id as a tag)."""
+    tags = {t.get("key"): t.get("value") for t in resource.get("tags", [])}
+    return tags.get(TAG_DEPLOYMENT) == ledger.deployment_id
 
 
 def bound_resources(state: WorkflowState) -> Resources:

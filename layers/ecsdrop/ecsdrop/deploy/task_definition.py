@@ -14,7 +14,11 @@ from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.errors import ImageNotFoundError
 from ecsdrop.spec.images import parse_image
 from ecsdrop.spec.installation import Installation
-from ecsdrop.spec.render import log_group_input, register_task_definition_input
+from ecsdrop.spec.render import (
+    TAG_DEPLOYMENT,
+    log_group_input,
+    register_task_definition_input,
+)
 
 
 def register_task_definition(
@@ -28,15 +32,21 @@ def register_task_definition(
 ) -> dict[str, Any]:
     spec = state.spec
     request = pin_images(register_task_definition_input(spec), ecr, installation)
+    # The run's id on the revision: a retried step knows the revision it registered itself.
+    request["tags"] = [*request["tags"], {"key": TAG_DEPLOYMENT, "value": ledger.deployment_id}]
     log_group = log_group_input(spec, installation)
-    if log_group and logs.ensure_log_group(
-        log_group["logGroupName"], log_group["retentionInDays"], log_group["tags"]
-    ):
-        ledger.created("log-group", log_group["logGroupName"])
+    if log_group:
+        ensure_log_group(log_group, logs, ledger)
     current = ecs.latest_task_definition(request["family"])
     previous_arn = current["taskDefinitionArn"] if current else None
+    registered = False
+    if current is not None and registered_by(current, ledger.deployment_id):
+        # this run registered it, then stopped before it could say so: it is this run's
+        ledger.created("task-definition", current["taskDefinitionArn"])
+        previous_arn = (state.lock.get("previous") or {}).get("taskDefinitionArn")
+        registered = True
     if current is not None and same_definition(Ecs.as_register_input(current), request):
-        arn, registered = previous_arn, False
+        arn = current["taskDefinitionArn"]
     else:
         arn, registered = ecs.register_task_definition(request), True
         ledger.created("task-definition", arn)
@@ -46,6 +56,20 @@ def register_task_definition(
         "previousTaskDefinitionArn": previous_arn,
         "images": {c["name"]: c["image"] for c in request["containerDefinitions"]},
     }
+
+
+def registered_by(definition: dict[str, Any], deployment_id: str) -> bool:
+    tags = {t.get("key"): t.get("value") for t in definition.get("tags", [])}
+    return tags.get(TAG_DEPLOYMENT) == deployment_id
+
+
+def ensure_log_group(log_group: dict[str, Any], logs: Logs, ledger: Ledger) -> None:
+    """Create the service's log group (recorded before anything else can fail) and set its
+    retention every time, so a run that stopped between the two leaves no group without it."""
+    name = log_group["logGroupName"]
+    if logs.create_log_group(name, log_group["tags"]):
+        ledger.created("log-group", name)
+    logs.set_retention(name, log_group["retentionInDays"])
 
 
 def pin_images(request: dict[str, Any], ecr: Ecr, installation: Installation) -> dict[str, Any]:

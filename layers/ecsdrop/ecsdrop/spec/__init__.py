@@ -14,11 +14,9 @@ from ecsdrop.errors import SpecError
 from ecsdrop.spec.defaults import apply_defaults
 from ecsdrop.spec.installation import Installation
 from ecsdrop.spec.model import Spec
-from ecsdrop.spec.parse import parse_document
 from ecsdrop.spec.policy import Guardrails
 from ecsdrop.spec.problems import Problem, sort_problems
 from ecsdrop.spec.rules import rule_problems
-from ecsdrop.spec.schema import schema_problems
 
 __all__ = [
     "Guardrails",
@@ -59,6 +57,10 @@ def validate(
     installation: Installation | None = None,
 ) -> Validation:
     """Validate a spec document; never raises for anything wrong with the document itself."""
+    # PyYAML and jsonschema cost ~90 ms to import: only the functions that validate pay.
+    from ecsdrop.spec.parse import parse_document  # noqa: PLC0415
+    from ecsdrop.spec.schema import schema_problems  # noqa: PLC0415
+
     guardrails = guardrails or Guardrails()
     installation = installation or Installation()
     try:

@@ -17,9 +17,9 @@ from typing import Any
 import yaml
 
 from ecsdrop.errors import SpecError
+from ecsdrop.spec.policy import DEFAULT_MAX_BYTES
 from ecsdrop.spec.problems import Path, Problem
 
-DEFAULT_MAX_BYTES = 256 * 1024
 MAX_DEPTH = 40
 MAX_VALUES = 20_000
 MAX_SYNTAX_ERRORS = 20
@@ -288,6 +288,9 @@ _STANDARD_TAGS = {
 
 
 def _parse_yaml(text: str) -> Document:
+    too_deep = _deep_flow_collection(text)
+    if too_deep is not None:
+        raise SpecError([too_deep])
     try:
         loader = _SpecLoader(text)
     except yaml.reader.ReaderError as e:
@@ -319,6 +322,69 @@ def _parse_yaml(text: str) -> Document:
     if walker.problems:
         raise SpecError(walker.problems)
     return Document(data=data, positions=walker.positions, format="yaml")
+
+
+# PyYAML's scanner takes time quadratic in the depth of nested flow collections ("[[[[..."):
+# 10,000 levels, 20 KB, take it half a minute, far past any limit of ours. The text is
+# measured first; no real spec nests a tenth as deep.
+MAX_FLOW_DEPTH = 200
+_SCALAR_STARTS = "[{,"
+
+
+def _deep_flow_collection(text: str) -> Problem | None:
+    """The problem of a text whose ``[``/``{`` nest deeper than MAX_FLOW_DEPTH, found in
+    one pass: brackets in quoted scalars and comments do not count (a quote opens a scalar
+    only where YAML would start one, so ``it's`` hides nothing)."""
+    depth = 0
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char in "'\"" and _starts_scalar(text, i):
+            i = _end_of_quoted(text, i)
+            continue
+        if char == "#" and (i == 0 or text[i - 1] in " \t\n"):
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        if char in "[{":
+            depth += 1
+            if depth > MAX_FLOW_DEPTH:
+                message = f"nesting is deeper than {MAX_DEPTH} levels"
+                return Problem((), message, *_line_col(text, i))
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return None
+
+
+def _starts_scalar(text: str, at: int) -> bool:
+    """Whether a quote at ``at`` opens a quoted scalar: at the start of a line, after a
+    flow indicator, or after an indicator (``:``, ``-``, ``?``) and a space."""
+    j = at - 1
+    while j >= 0 and text[j] in " \t":
+        j -= 1
+    if j < 0 or text[j] == "\n" or text[j] in _SCALAR_STARTS:
+        return True
+    return j < at - 1 and text[j] in ":-?"
+
+
+def _end_of_quoted(text: str, start: int) -> int:
+    """The index after the quoted scalar opening at ``start`` (the end of the text when it
+    never closes: then nothing after it is nesting either)."""
+    quote = text[start]
+    i = start + 1
+    while i < len(text):
+        char = text[i]
+        if quote == '"' and char == "\\":
+            i += 2
+            continue
+        if char == quote:
+            if quote == "'" and text[i + 1 : i + 2] == "'":  # '' is an escaped quote
+                i += 2
+                continue
+            return i + 1
+        i += 1
+    return len(text)
 
 
 class _NodeWalker:

@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ecsdrop.spec.parse import DEFAULT_MAX_BYTES
-
 CredentialPolicy = Literal["reject", "warn", "off"]
+DEFAULT_MAX_BYTES = 256 * 1024  # a spec larger than this is refused unread
 
 
 @dataclass(frozen=True)

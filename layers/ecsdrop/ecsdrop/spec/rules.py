@@ -31,14 +31,17 @@ Rule = Callable[[Spec, Guardrails], Iterator[Problem]]
 
 TD: Path = ("taskDefinition",)
 MAX_CONTAINERS = 10
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$")
-_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+# \Z, not $ (which also matches before a final newline), and ASCII \w: IAM names are ASCII,
+# so neither "app-web\n" nor look-alike letters of other scripts pass for a role.
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}\Z", re.ASCII)
+_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}\Z", re.ASCII)
 _SECRET_NAME = re.compile(
     r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?)", re.IGNORECASE
 )
 _AWS_ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")
 _SECRET_VALUE_FROM = re.compile(
-    r"^(arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:[0-9]{12}:.+|/?[\w.\-/]{1,2048})$"
+    r"^(arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:[0-9]{12}:.+|/?[\w.\-/]{1,2048})\Z",
+    re.ASCII,
 )
 _FARGATE_UNSUPPORTED_CONTAINER = {
     "links": (

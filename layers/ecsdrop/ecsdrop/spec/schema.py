@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path as FilePath
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 
 from ecsdrop.spec.problems import Path, Problem
@@ -40,11 +40,64 @@ def load_schema() -> dict[str, Any]:
     return schema
 
 
+def ecma_pattern(pattern: str) -> str:
+    """``pattern`` with JSON Schema's (ECMA-262) meaning of ``$``: the end of the text.
+
+    Python's ``$`` also matches before a final newline, so ``^[a-z0-9-]+$`` would let
+    ``"web\\n"`` through as a service, cluster or container name. Each ``$`` outside a
+    character class becomes ``\\Z``.
+    """
+    out: list[str] = []
+    escaped = False
+    in_class = False
+    for i, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            # a "]" right after "[" or "[^" is a literal, not the end of the class
+            opening = pattern[i - 1] == "[" or pattern[max(0, i - 2) : i] == "[^"
+            in_class = not (char == "]" and not opening)
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            out.append(r"\Z")
+            continue
+        out.append(char)
+    return "".join(out)
+
+
 @cache
-def _validator() -> Draft202012Validator:
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(ecma_pattern(pattern))
+
+
+def _pattern_keyword(
+    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _compiled(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _is_integer(checker: Any, instance: Any) -> bool:
+    """An int, not a float with no fraction: JSON Schema counts ``1024.0`` as an integer,
+    but the ECS API (and the rules, which size tasks from ints) take only ints."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+@cache
+def _validator() -> Any:
+    """Draft 2020-12, with ``pattern`` read as ECMA-262 (see ecma_pattern) and integers
+    as the ECS API takes them."""
+    spec_validator = validators.extend(  # type: ignore[no-untyped-call]
+        Draft202012Validator,
+        {"pattern": _pattern_keyword},
+        type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+    )
     schema = load_schema()
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    spec_validator.check_schema(schema)
+    return spec_validator(schema)
 
 
 def schema_problems(data: Any) -> list[Problem]:
@@ -102,7 +155,7 @@ def _required(error: ValidationError, path: Path) -> Iterator[Problem]:
 
 def _additional_properties(error: ValidationError, path: Path) -> Iterator[Problem]:
     allowed = list(_schema_of(error).get("properties", {}))
-    patterns = [re.compile(p) for p in _schema_of(error).get("patternProperties", {})]
+    patterns = [_compiled(p) for p in _schema_of(error).get("patternProperties", {})]
     instance = error.instance if isinstance(error.instance, dict) else {}
     for key in instance:
         if key in allowed or any(p.search(key) for p in patterns):

@@ -1,0 +1,380 @@
+"""The runs of the fault matrix (tests/support/fault_matrix.py ``Scenario``), each in two
+halves: ``prepare`` (what exists before: a first deployment, a rollout that will fail) and
+``trigger`` (the run the faults are armed for), and what must hold after each outcome."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from localcloud import LocalCloud
+from tests.e2e.hardening.harness import (
+    Harness,
+    Run,
+    in_existing_vpc,
+    nothing_left,
+    on_shared_listener,
+    scorekeep,
+    wait_until,
+)
+from tests.support.fault_matrix import NO_REDEPLOY, Evidence, Permanent, Scenario
+
+NEW_PORT = 8081
+ROLLOUT_FAILS = {
+    Scenario.GREENFIELD_ROLLBACK,
+    Scenario.UPDATE_ROLLBACK,
+    Scenario.NEW_PORT_ROLLBACK,
+    Scenario.SHARED_ALB_ROLLBACK,
+}
+UPDATES = {
+    Scenario.UPDATE,
+    Scenario.UPDATE_ROLLBACK,
+    Scenario.NEW_PORT,
+    Scenario.NEW_PORT_ROLLBACK,
+    Scenario.ECR_PUSH,
+}
+
+
+@dataclass
+class SharedNetwork:
+    """A VPC ecsdrop did not make (two public, two private subnets over two zones) and an ALB
+    in it with an HTTP listener that services join with a rule."""
+
+    vpc: dict[str, Any]
+    listener_arn: str
+    priorities: list[int] = field(default_factory=lambda: list(range(10, 1000)))
+
+    @classmethod
+    def create(cls, cloud: LocalCloud) -> SharedNetwork:
+        ec2, elb = cloud.client("ec2"), cloud.client("elbv2")
+        vpc_id = ec2.create_vpc(CidrBlock="10.90.0.0/16")["Vpc"]["VpcId"]
+        zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
+        subnets: dict[str, list[str]] = {"public": [], "private": []}
+        for index, (tier, zone) in enumerate(
+            (tier, zone) for tier in ("public", "private") for zone in zones[:2]
+        ):
+            subnet = ec2.create_subnet(
+                VpcId=vpc_id,
+                CidrBlock=f"10.90.{index}.0/24",
+                AvailabilityZone=zone,
+                TagSpecifications=[
+                    {"ResourceType": "subnet", "Tags": [{"Key": "tier", "Value": tier}]}
+                ],
+            )["Subnet"]["SubnetId"]
+            subnets[tier].append(subnet)
+        shared = elb.create_load_balancer(Name="platform", Subnets=subnets["public"])
+        default = elb.create_target_group(
+            Name="platform-default", Protocol="HTTP", Port=80, VpcId=vpc_id, TargetType="ip"
+        )["TargetGroups"][0]
+        listener = elb.create_listener(
+            LoadBalancerArn=shared["LoadBalancers"][0]["LoadBalancerArn"],
+            Protocol="HTTP",
+            Port=80,
+            DefaultActions=[{"Type": "forward", "TargetGroupArn": default["TargetGroupArn"]}],
+        )["Listeners"][0]
+        vpc = {"vpcId": vpc_id, **subnets}
+        return cls(vpc=vpc, listener_arn=listener["ListenerArn"])
+
+    def rules(self, cloud: LocalCloud) -> list[dict[str, Any]]:
+        found = cloud.client("elbv2").describe_rules(ListenerArn=self.listener_arn)["Rules"]
+        return [rule for rule in found if not rule["IsDefault"]]
+
+    def subnets_exist(self, cloud: LocalCloud) -> bool:
+        ids = [*self.vpc["public"], *self.vpc["private"]]
+        return len(cloud.client("ec2").describe_subnets(SubnetIds=ids)["Subnets"]) == len(ids)
+
+
+@dataclass
+class Prepared:
+    scenario: Scenario
+    name: str
+    cluster: str
+    spec: dict[str, Any]  # the spec of the run under test
+    before: Run | None = None  # the service's last successful run, for updates
+    repository: str | None = None  # the ECR repository an ECR_PUSH service follows
+    errors_before: int = 0  # errors naming the call in the log of an async path's function
+
+
+def prepare(h: Harness, shared: SharedNetwork, scenario: Scenario, name: str) -> Prepared:
+    """Everything up to the run the faults are for (nothing faulted yet)."""
+    cluster = (
+        f"{name}-c"
+        if scenario in (Scenario.GREENFIELD, Scenario.GREENFIELD_ROLLBACK)
+        else "ecsdrop"
+    )
+    base = scorekeep(name, cluster=cluster)
+    prepared = Prepared(scenario, name, cluster, base)
+    if scenario is Scenario.EXISTING_VPC:
+        prepared.spec = in_existing_vpc(base, shared.vpc)
+    elif scenario in (Scenario.SHARED_ALB, Scenario.SHARED_ALB_ROLLBACK):
+        prepared.spec = on_shared_listener(
+            base, shared.vpc, shared.listener_arn, shared.priorities.pop(0)
+        )
+    elif scenario in UPDATES:
+        _deploy_first(h, prepared)
+    if scenario in ROLLOUT_FAILS:
+        h.cloud.add_fault({"rollout": name, "times": 1})
+    return prepared
+
+
+def _deploy_first(h: Harness, prepared: Prepared) -> None:
+    name = prepared.name
+    if prepared.scenario is Scenario.ECR_PUSH:
+        prepared.repository = f"{name}-api"
+        h.push(prepared.repository, "latest", f"{name}-1")
+        first = scorekeep(name, api_repository=prepared.repository)
+    else:
+        first = scorekeep(name)
+    prepared.before = h.deploy(first)
+    assert prepared.before.state == "SUCCEEDED", prepared.before.report
+    if prepared.scenario in (Scenario.UPDATE, Scenario.UPDATE_ROLLBACK):
+        prepared.spec = scorekeep(name, api_tag="v2", desired=3, health_path="/health", max_tasks=6)
+    elif prepared.scenario in (Scenario.NEW_PORT, Scenario.NEW_PORT_ROLLBACK):
+        prepared.spec = scorekeep(name, port=NEW_PORT)
+    else:
+        prepared.spec = first
+
+
+def trigger(h: Harness, prepared: Prepared) -> Run | None:
+    """The run under test (None for an image push that started no deployment)."""
+    if prepared.scenario is not Scenario.ECR_PUSH:
+        return h.deploy(prepared.spec)
+    assert prepared.repository is not None
+    reports = _reports(h.cloud, "EcrTriggerFunction")
+    h.push(prepared.repository, "latest", f"{prepared.name}-2")
+    wait_until(
+        lambda: _reports(h.cloud, "EcrTriggerFunction") > reports, 30, "the ECR trigger to run"
+    )
+    started = h.executions(
+        lambda s: (s.get("redeploy") or {}).get("service") == prepared.name, count=1, seconds=3
+    )
+    if not started:
+        return None
+    return h.follow(started[0], prepared.name)
+
+
+def _reports(cloud: LocalCloud, function: str) -> int:
+    return sum(line.startswith("REPORT ") for line in cloud.lambda_logs(function))
+
+
+# --------------------------------------------------------------------------- what must hold
+
+
+def check_normal(h: Harness, shared: SharedNetwork, prepared: Prepared, run: Run | None) -> None:
+    """The run ended as it does without faults, and left the account as it should."""
+    assert run is not None, "no deployment started"
+    if prepared.scenario in ROLLOUT_FAILS:
+        assert run.state == "ROLLED_BACK", run.report
+        check_undone(h, shared, prepared, run)
+    else:
+        assert run.state == "SUCCEEDED", run.report
+        check_running(h, prepared, run)
+    check_reports(run, started=True)
+    if prepared.scenario is Scenario.NOTIFY:
+        check_announced(h, run)
+
+
+def check_permanent(
+    h: Harness,
+    shared: SharedNetwork,
+    prepared: Prepared,
+    run: Run | None,
+    *,
+    case: Permanent,
+    call: str,
+) -> None:
+    if case.outcome == NO_REDEPLOY:
+        assert run is None, f"a redeploy started: {run}"
+        assert prepared.before is not None
+        current = h.service(prepared.cluster, prepared.name)
+        assert current is not None
+        assert current["taskDefinition"] == _task_definition(prepared.before)
+        _check_evidence(h, prepared, run, case, call)
+        return
+    assert run is not None, "no deployment started"
+    assert run.state == case.outcome, run.report
+    assert run.execution_status == ("SUCCEEDED" if case.outcome == "SUCCEEDED" else "FAILED")
+    _check_evidence(h, prepared, run, case, call)
+    check_reports(run, started=case.outcome != "FAILED", case=case)
+    if case.outcome == "SUCCEEDED":
+        check_running(h, prepared, run)
+    elif case.outcome in ("FAILED", "ROLLED_BACK"):
+        check_undone(h, shared, prepared, run)
+    else:
+        check_left_named(h, prepared, run, case)
+
+
+def check_reports(run: Run, started: bool, case: Permanent | None = None) -> None:
+    """Lock, status object, history and events say the same outcome (or are the one report
+    the failed call could not write)."""
+    expires = case is not None and case.lock_expires
+    assert run.lock_holder == (run.deployment_id if expires else None), run.lock_holder
+    want_status = case is None or case.status_object
+    want_history = case is None or case.history
+    want_events = case is None or case.events
+    assert (run.status_object is not None) == want_status, run.status_object
+    assert [h["state"] for h in run.history] == ([run.state] if want_history else [])
+    expected_events = ([*(["STARTED"] if started else []), run.state]) if want_events else []
+    assert run.event_states == expected_events
+
+
+def check_running(h: Harness, prepared: Prepared, run: Run) -> None:
+    service = h.service(prepared.cluster, prepared.name)
+    assert service is not None, f"{prepared.name} is not running"
+    assert service["taskDefinition"] == _task_definition(run)
+    recorded = h.store.get_state(prepared.name)
+    assert recorded is not None and recorded["deploymentId"] == run.deployment_id
+
+
+def check_undone(h: Harness, shared: SharedNetwork, prepared: Prepared, run: Run) -> None:
+    """A failed run left the service as it was: nothing of a new service, the previous
+    revision and settings of a running one."""
+    if prepared.before is None:
+        left = h.leftovers(prepared.name, prepared.cluster)
+        assert nothing_left(left), left
+        assert h.store.get_state(prepared.name) is None
+        if prepared.scenario in (
+            Scenario.EXISTING_VPC,
+            Scenario.SHARED_ALB,
+            Scenario.SHARED_ALB_ROLLBACK,
+        ):
+            assert shared.subnets_exist(h.cloud)
+            paths = [c["Values"] for r in shared.rules(h.cloud) for c in r["Conditions"]]
+            assert [f"/{prepared.name}/*"] not in paths, paths
+        return
+    _check_as_before(h, prepared, run)
+
+
+def _check_as_before(h: Harness, prepared: Prepared, run: Run) -> None:
+    before = prepared.before
+    assert before is not None
+    service = h.service(prepared.cluster, prepared.name)
+    assert service is not None
+    first = scorekeep(prepared.name)
+    assert service["taskDefinition"] == _task_definition(before)
+    assert service["desiredCount"] == first["service"]["desiredCount"]
+    target_group = h.target_group(prepared.name, 8080)
+    assert target_group is not None
+    assert target_group["HealthCheckPath"] == first["loadBalancer"]["healthCheck"]["path"]
+    scaling = h.scalable_target(prepared.cluster, prepared.name)
+    assert scaling is not None
+    assert scaling["MaxCapacity"] == first["service"]["autoscaling"]["maxCapacity"]
+    recorded = h.store.get_state(prepared.name)
+    assert recorded is not None and recorded["deploymentId"] == before.deployment_id
+    new = _task_definition(run)
+    if new and new != _task_definition(before):
+        described = h.client("ecs").describe_task_definition(taskDefinition=new)
+        assert described["taskDefinition"]["status"] == "INACTIVE"
+    if prepared.scenario in (Scenario.NEW_PORT, Scenario.NEW_PORT_ROLLBACK):
+        _check_port_as_before(h, prepared, target_group["TargetGroupArn"])
+
+
+def _check_port_as_before(h: Harness, prepared: Prepared, target_group_arn: str) -> None:
+    assert h.target_group(prepared.name, NEW_PORT) is None
+    before = prepared.before
+    assert before is not None
+    state = h.store.get_state(prepared.name)
+    assert state is not None
+    (listener,) = h.client("elbv2").describe_listeners(
+        ListenerArns=state["loadBalancer"]["listenerArns"]
+    )["Listeners"]
+    assert listener["DefaultActions"][0]["TargetGroupArn"] == target_group_arn
+    tasks_group = state["network"]["securityGroups"]["tasks"]
+    (group,) = h.client("ec2").describe_security_groups(GroupIds=[tasks_group])["SecurityGroups"]
+    assert [(p["FromPort"], p["ToPort"]) for p in group["IpPermissions"]] == [(8080, 8080)]
+
+
+def check_left_named(h: Harness, prepared: Prepared, run: Run, case: Permanent) -> None:
+    """ROLLBACK_FAILED: the rollback ran to its end (unless the matrix says it cannot), and
+    whatever of a new service is still there is named in leftBehind."""
+    left_behind = run.report.get("leftBehind") or []
+    assert left_behind, run.report
+    stopped = any("rollback stopped" in line for line in left_behind)
+    assert stopped == case.rollback_stops, left_behind
+    if prepared.before is not None or stopped:
+        return
+    text = json.dumps(left_behind)
+    leftovers = h.leftovers(prepared.name, prepared.cluster)
+    remaining = [
+        *[i for ids in leftovers.pop("network").values() for i in ids],
+        *[i for ids in leftovers.values() for i in ids],
+    ]
+    unnamed = [i for i in remaining if _short_id(i) not in text]
+    assert not unnamed, f"left but not named: {unnamed}\nleftBehind: {left_behind}"
+
+
+def _short_id(resource: str) -> str:
+    """How ``leftBehind`` names a resource: its id, ARN, or cluster/service name."""
+    if resource.startswith("arn:aws:ecs:") and ":service/" in resource:
+        return resource.rsplit("/", 1)[-1]
+    if resource.startswith("arn:aws:ecs:") and ":cluster/" in resource:
+        return resource.rsplit("/", 1)[-1]
+    return resource
+
+
+def _check_evidence(
+    h: Harness, prepared: Prepared, run: Run | None, case: Permanent, call: str
+) -> None:
+    if case.evidence is Evidence.NAMED:
+        assert run is not None
+        seen = json.dumps([run.report, run.output])
+        assert call in seen, f"{call} is not named in the report: {run.report}"
+    elif case.evidence is Evidence.POLLED:
+        assert run is not None
+        assert "CheckRollout" in _states_entered(h, run), "the polling fallback did not run"
+    else:
+        function = _async_function(case)
+        assert _errors_naming(h, function, call) > prepared.errors_before, (
+            f"{function} did not fail on {call}"
+        )
+
+
+def _async_function(case: Permanent) -> str:
+    return "NotifierFunction" if case.evidence is Evidence.NOTIFIER_LOG else "EcrTriggerFunction"
+
+
+def _errors_naming(h: Harness, function: str, call: str) -> int:
+    return sum(
+        line.startswith("[ERROR]") and call in line for line in h.cloud.lambda_logs(function)
+    )
+
+
+def check_announced(h: Harness, run: Run) -> None:
+    """The notifier read its destinations and announced the run's outcome."""
+
+    def announced() -> bool:
+        for line in h.cloud.lambda_logs("NotifierFunction"):
+            if not line.startswith("{"):
+                continue
+            record = json.loads(line)
+            if (
+                record.get("message") == "deployment event announced"
+                and record.get("correlation_id") == run.deployment_id
+            ):
+                return True
+        return False
+
+    wait_until(announced, 30, "the notifier to announce the deployment")
+
+
+def _states_entered(h: Harness, run: Run) -> list[str]:
+    history = h.client("stepfunctions").get_execution_history(
+        executionArn=run.execution_arn, maxResults=1000
+    )["events"]
+    return [
+        e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e
+    ]
+
+
+def _task_definition(run: Run) -> str | None:
+    task: Mapping[str, Any] = run.report.get("taskDefinition") or {}
+    current = task.get("current")
+    return str(current) if current else None
+
+
+def note_async_errors(h: Harness, prepared: Prepared, case: Permanent, call: str) -> None:
+    """Count the errors naming the call that an asynchronous path's function logged so far."""
+    if case.evidence in (Evidence.NOTIFIER_LOG, Evidence.TRIGGER_LOG):
+        prepared.errors_before = _errors_naming(h, _async_function(case), call)

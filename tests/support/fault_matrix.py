@@ -1,0 +1,504 @@
+"""The fault matrix: every AWS call ecsdrop makes, the runs that exercise it, and what a
+deployment must do when the call fails.
+
+Each call the code makes (tests/support/aws_calls.py reads them from the code) has a row:
+
+- where the code makes it (``paths``);
+- the run whose calls are throttled, then answered with a 5xx, before they succeed
+  (``transient``): that run must end as it does without faults;
+- one or more runs where the call fails for good, with AccessDenied or another 4xx the
+  service really returns (``permanent``), and the outcome they must end in.
+
+The end-to-end suite (tests/e2e/hardening/test_fault_matrix.py) runs every row on the local
+cloud; tests/unit/test_fault_matrix_is_complete.py fails when the code makes a call this
+table does not classify, or the table lists one the code no longer makes; docs/reliability.md
+shows the table (tools/gen_reliability_docs.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Scenario(StrEnum):
+    """The runs the matrix drives through the real pipeline."""
+
+    GREENFIELD = "greenfield"
+    UPDATE = "update"
+    NEW_PORT = "new-port"
+    EXISTING_VPC = "existing-vpc"
+    SHARED_ALB = "shared-alb"
+    GREENFIELD_ROLLBACK = "greenfield-rollback"
+    UPDATE_ROLLBACK = "update-rollback"
+    NEW_PORT_ROLLBACK = "new-port-rollback"
+    SHARED_ALB_ROLLBACK = "shared-alb-rollback"
+    ECR_PUSH = "ecr-push"
+    NOTIFY = "notify"
+
+
+SCENARIOS: dict[Scenario, str] = {
+    Scenario.GREENFIELD: "a new service: managed VPC over 2 zones, NAT gateway, ALB, target "
+    "group, listener, autoscaling, in a cluster of its own (created)",
+    Scenario.UPDATE: "a running service gets a new image, desired count, health-check path "
+    "and autoscaling maximum",
+    Scenario.NEW_PORT: "a running service moves its container port: security-group rules, a "
+    "new target group, the listener's default action",
+    Scenario.EXISTING_VPC: "a new service in a VPC that exists (subnets looked up by id and "
+    "by tag)",
+    Scenario.SHARED_ALB: "a new service as a path rule on a shared ALB's listener",
+    Scenario.GREENFIELD_ROLLBACK: "the greenfield run, whose rollout ECS fails: everything it "
+    "made is deleted",
+    Scenario.UPDATE_ROLLBACK: "the update, whose rollout ECS fails: service, target group and "
+    "autoscaling restored",
+    Scenario.NEW_PORT_ROLLBACK: "the port move, whose rollout ECS fails: rules and listener "
+    "restored",
+    Scenario.SHARED_ALB_ROLLBACK: "the shared-ALB service, whose rollout ECS fails: its rule "
+    "is deleted",
+    Scenario.ECR_PUSH: "an image push redeploys the service that follows the tag",
+    Scenario.NOTIFY: "a deployment's events reach the notifier (chat)",
+}
+
+# How the run ends without faults (the transient case must end the same way).
+NORMAL_OUTCOME: dict[Scenario, str] = {
+    **{s: "SUCCEEDED" for s in Scenario},
+    Scenario.GREENFIELD_ROLLBACK: "ROLLED_BACK",
+    Scenario.UPDATE_ROLLBACK: "ROLLED_BACK",
+    Scenario.NEW_PORT_ROLLBACK: "ROLLED_BACK",
+    Scenario.SHARED_ALB_ROLLBACK: "ROLLED_BACK",
+}
+
+# Outcomes that are not a deployment state.
+NO_REDEPLOY = "NO_REDEPLOY"  # an image push started no deployment; the service is unchanged
+
+
+class Evidence(StrEnum):
+    """Where the failed call shows, besides the outcome."""
+
+    NAMED = "named"  # the run's report (status, history, event) or step result names the call
+    POLLED = "polled"  # the polling fallback decided the rollout (the event did not resume it)
+    NOTIFIER_LOG = "notifier log"  # the notifier's error names the call
+    TRIGGER_LOG = "trigger log"  # the ECR trigger's error names the call
+
+
+@dataclass(frozen=True)
+class Permanent:
+    """A run where the call fails for good, and how that run must end."""
+
+    scenario: Scenario
+    outcome: str  # SUCCEEDED, FAILED, ROLLED_BACK, ROLLBACK_FAILED or NO_REDEPLOY
+    why: str
+    after: int = 0  # calls of that name that succeed first (the undo of a deploy-time call)
+    status_object: bool = True  # the run's status object is written
+    history: bool = True  # the run's history record is written
+    events: bool = True  # the run's events are published
+    lock_expires: bool = False  # the lock cannot be released: it is left to expire
+    rollback_stops: bool = False  # the rollback itself cannot run (ROLLBACK_FAILED unlisted)
+    evidence: Evidence = Evidence.NAMED
+
+
+@dataclass(frozen=True)
+class Row:
+    call: str
+    paths: tuple[str, ...]
+    transient: Scenario
+    permanent: tuple[Permanent, ...]
+
+
+def _rolled_back(scenario: Scenario = Scenario.GREENFIELD, why: str = "") -> Permanent:
+    return Permanent(scenario, "ROLLED_BACK", why or "the step fails; the run is undone")
+
+
+def _left(scenario: Scenario, why: str, after: int = 0) -> Permanent:
+    return Permanent(scenario, "ROLLBACK_FAILED", why, after=after)
+
+
+_UNDO = "the undo fails; ROLLBACK_FAILED names what is left (and what depends on it)"
+_RESTORE = "the restore fails; ROLLBACK_FAILED names what was not restored"
+_UNCHANGED = "the change never happened: the rollback finds it as before, nothing left"
+
+G, U, P = Scenario.GREENFIELD, Scenario.UPDATE, Scenario.NEW_PORT
+GR, UR, PR = Scenario.GREENFIELD_ROLLBACK, Scenario.UPDATE_ROLLBACK, Scenario.NEW_PORT_ROLLBACK
+
+ROWS: tuple[Row, ...] = (
+    # ---------------------------------------------------------------- the spec bucket
+    Row(
+        "s3:HeadObject",
+        ("LoadSpec (size check)", "AcquireLock (newest version)"),
+        G,
+        (Permanent(G, "FAILED", "the spec cannot be read: not started, nothing locked or made"),),
+    ),
+    Row(
+        "s3:GetObject",
+        ("LoadSpec",),
+        G,
+        (Permanent(G, "FAILED", "the spec cannot be read: not started, nothing locked or made"),),
+    ),
+    Row(
+        "s3:PutObject",
+        ("Finish (status object)",),
+        G,
+        (
+            Permanent(
+                G,
+                "SUCCEEDED",
+                "a report, not the deployment: no status object; history and event say "
+                "SUCCEEDED, the step lists it as unreported",
+                status_object=False,
+            ),
+        ),
+    ),
+    # ---------------------------------------------------------------- the state table
+    Row(
+        "dynamodb:PutItem",
+        (
+            "AcquireLock",
+            "ledger and intents (every step)",
+            "WaitForRollout (token)",
+            "Finish (state, history)",
+        ),
+        G,
+        (
+            Permanent(
+                G,
+                "FAILED",
+                "the lock cannot be taken: not started, nothing made; no history",
+                history=False,
+            ),
+        ),
+    ),
+    Row(
+        "dynamodb:GetItem",
+        ("AcquireLock (previous state)", "WaitForRollout", "RolloutEvents", "EcrTrigger"),
+        G,
+        (Permanent(G, "FAILED", "after the lock: not started, the lock released, nothing made"),),
+    ),
+    Row(
+        "dynamodb:Query",
+        (
+            "BuildLoadBalancer (intents, when found)",
+            "Finish (triggers)",
+            "RollBack (ledger)",
+            "EcrTrigger (GSI1)",
+        ),
+        G,
+        (
+            Permanent(
+                G,
+                "ROLLBACK_FAILED",
+                "Record cannot update the triggers and the rollback cannot read the "
+                "ledger: ROLLBACK_FAILED says what the ledger lists may be left, the "
+                "previous record is put back",
+                rollback_stops=True,
+            ),
+            Permanent(
+                Scenario.ECR_PUSH,
+                NO_REDEPLOY,
+                "the followers cannot be found: no redeploy (the trigger fails, logged)",
+                evidence=Evidence.TRIGGER_LOG,
+            ),
+        ),
+    ),
+    Row(
+        "dynamodb:DeleteItem",
+        ("Finish (lock release)", "Finish (triggers no longer followed)"),
+        G,
+        (
+            Permanent(
+                G,
+                "SUCCEEDED",
+                "the lock cannot be released: it expires (stability timeout + 1 h); the "
+                "deployment stands and the step lists it as unreported",
+                lock_expires=True,
+            ),
+        ),
+    ),
+    # ---------------------------------------------------------------- events, chat, triggers
+    Row(
+        "events:PutEvents",
+        ("AcquireLock (STARTED)", "Finish (outcome)"),
+        G,
+        (
+            Permanent(
+                G,
+                "SUCCEEDED",
+                "an EventBridge outage fails no deployment: no event; status object and "
+                "history say SUCCEEDED",
+                events=False,
+            ),
+        ),
+    ),
+    Row(
+        "secretsmanager:GetSecretValue",
+        ("Notifier (destinations)",),
+        Scenario.NOTIFY,
+        (
+            Permanent(
+                Scenario.NOTIFY,
+                "SUCCEEDED",
+                "chat is not told (the notifier fails, logged); the deployment is unaffected",
+                evidence=Evidence.NOTIFIER_LOG,
+            ),
+        ),
+    ),
+    Row(
+        "states:StartExecution",
+        ("EcrTrigger",),
+        Scenario.ECR_PUSH,
+        (
+            Permanent(
+                Scenario.ECR_PUSH,
+                NO_REDEPLOY,
+                "the redeploy cannot start (the trigger fails, logged); nothing changes",
+                evidence=Evidence.TRIGGER_LOG,
+            ),
+        ),
+    ),
+    Row(
+        "states:SendTaskSuccess",
+        ("RolloutEvents", "WaitForRollout (verdict first)"),
+        G,
+        (
+            Permanent(
+                G,
+                "SUCCEEDED",
+                "the workflow is not resumed by the event: the polling fallback sees the "
+                "rollout complete",
+                evidence=Evidence.POLLED,
+            ),
+        ),
+    ),
+    Row(
+        "states:SendTaskFailure",
+        ("RolloutEvents", "WaitForRollout (verdict first)"),
+        GR,
+        (
+            Permanent(
+                GR,
+                "ROLLED_BACK",
+                "the workflow is not resumed by the event: the polling fallback sees the "
+                "rollout failed and rolls back",
+                evidence=Evidence.POLLED,
+            ),
+        ),
+    ),
+    # ---------------------------------------------------------------- task definition
+    Row("ecr:DescribeImages", ("RegisterTaskDefinition (pin digests)",), G, (_rolled_back(),)),
+    Row("logs:CreateLogGroup", ("RegisterTaskDefinition",), G, (_rolled_back(),)),
+    Row("logs:PutRetentionPolicy", ("RegisterTaskDefinition",), G, (_rolled_back(),)),
+    Row("logs:DeleteLogGroup", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    Row("ecs:DescribeTaskDefinition", ("RegisterTaskDefinition",), G, (_rolled_back(),)),
+    Row("ecs:RegisterTaskDefinition", ("RegisterTaskDefinition",), G, (_rolled_back(),)),
+    Row("ecs:DeregisterTaskDefinition", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    # ---------------------------------------------------------------- network
+    Row(
+        "ec2:DescribeVpcs",
+        ("BuildNetwork (managed: find by tag; existing: look up)",),
+        G,
+        (_rolled_back(Scenario.EXISTING_VPC, "the VPC cannot be looked up; nothing made in it"),),
+    ),
+    Row(
+        "ec2:DescribeSubnets",
+        ("BuildNetwork (managed: find by tag; existing: by id and by tag)",),
+        G,
+        (
+            _rolled_back(
+                Scenario.EXISTING_VPC, "the subnets cannot be looked up; nothing made in the VPC"
+            ),
+        ),
+    ),
+    Row("ec2:DescribeAvailabilityZones", ("BuildNetwork",), G, (_rolled_back(),)),
+    Row("ec2:DescribeInternetGateways", ("BuildNetwork",), G, (_rolled_back(),)),
+    Row("ec2:DescribeAddresses", ("BuildNetwork",), G, (_rolled_back(),)),
+    Row("ec2:DescribeRouteTables", ("BuildNetwork",), G, (_rolled_back(),)),
+    Row(
+        "ec2:DescribeNatGateways",
+        ("BuildNetwork (find, wait available)", "RollBack (wait deleted)"),
+        G,
+        (
+            _rolled_back(),
+            _left(GR, "the NAT gateway's deletion cannot be confirmed: named as left", after=2),
+        ),
+    ),
+    Row(
+        "ec2:DescribeSecurityGroups",
+        ("BuildNetwork (find by tag)", "RollBack (rules to restore)"),
+        G,
+        (_rolled_back(), _left(PR, _RESTORE, after=2)),
+    ),
+    Row("ec2:CreateVpc", ("BuildNetwork",), G, (_rolled_back(),)),
+    Row("ec2:ModifyVpcAttribute", ("BuildNetwork (DNS host names)",), G, (_rolled_back(),)),
+    Row("ec2:CreateSubnet", ("BuildNetwork",), G, (_rolled_back(),)),
+    Row("ec2:CreateInternetGateway", ("BuildNetwork",), G, (_rolled_back(),)),
+    Row("ec2:AttachInternetGateway", ("BuildNetwork",), G, (_rolled_back(),)),
+    Row("ec2:AllocateAddress", ("BuildNetwork",), G, (_rolled_back(),)),
+    Row("ec2:CreateNatGateway", ("BuildNetwork",), G, (_rolled_back(),)),
+    Row("ec2:CreateRouteTable", ("BuildNetwork",), G, (_rolled_back(),)),
+    Row("ec2:CreateRoute", ("BuildNetwork",), G, (_rolled_back(),)),
+    Row("ec2:AssociateRouteTable", ("BuildNetwork",), G, (_rolled_back(),)),
+    Row("ec2:CreateSecurityGroup", ("BuildNetwork",), G, (_rolled_back(),)),
+    Row(
+        "ec2:AuthorizeSecurityGroupIngress",
+        ("BuildNetwork", "RollBack (restore rules)"),
+        G,
+        (_rolled_back(), _left(PR, _RESTORE, after=1)),
+    ),
+    Row(
+        "ec2:RevokeSecurityGroupIngress",
+        ("BuildNetwork (rules change)", "RollBack (restore rules)"),
+        P,
+        (_rolled_back(P, _UNCHANGED), _left(PR, _RESTORE, after=1)),
+    ),
+    Row("ec2:DeleteSecurityGroup", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    Row("ec2:DisassociateRouteTable", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    Row("ec2:DeleteRouteTable", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    Row("ec2:DeleteNatGateway", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    Row("ec2:ReleaseAddress", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    Row("ec2:DetachInternetGateway", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    Row("ec2:DeleteInternetGateway", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    Row("ec2:DeleteSubnet", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    Row("ec2:DeleteVpc", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    # ---------------------------------------------------------------- load balancing
+    Row("elasticloadbalancing:DescribeTargetGroups", ("BuildLoadBalancer",), G, (_rolled_back(),)),
+    Row("elasticloadbalancing:CreateTargetGroup", ("BuildLoadBalancer",), G, (_rolled_back(),)),
+    Row(
+        "elasticloadbalancing:ModifyTargetGroupAttributes",
+        ("BuildLoadBalancer (deregistration delay)",),
+        G,
+        (_rolled_back(),),
+    ),
+    Row(
+        "elasticloadbalancing:ModifyTargetGroup",
+        ("BuildLoadBalancer (health check change)", "RollBack (restore)"),
+        U,
+        (_rolled_back(U, _UNCHANGED), _left(UR, _RESTORE, after=1)),
+    ),
+    Row(
+        "elasticloadbalancing:DescribeLoadBalancers",
+        ("BuildLoadBalancer (find)", "RollBack (wait deleted)"),
+        G,
+        (
+            _rolled_back(),
+            _left(GR, "the load balancer's deletion cannot be confirmed: named as left", after=1),
+        ),
+    ),
+    Row("elasticloadbalancing:CreateLoadBalancer", ("BuildLoadBalancer",), G, (_rolled_back(),)),
+    Row("elasticloadbalancing:DescribeListeners", ("BuildLoadBalancer",), G, (_rolled_back(),)),
+    Row("elasticloadbalancing:CreateListener", ("BuildLoadBalancer",), G, (_rolled_back(),)),
+    Row(
+        "elasticloadbalancing:ModifyListener",
+        ("BuildLoadBalancer (default action change)", "RollBack (restore)"),
+        P,
+        (_rolled_back(P, _UNCHANGED), _left(PR, _RESTORE, after=1)),
+    ),
+    Row(
+        "elasticloadbalancing:DescribeRules",
+        ("BuildLoadBalancer (shared listener)",),
+        Scenario.SHARED_ALB,
+        (_rolled_back(Scenario.SHARED_ALB, "no rule made; the shared ALB is untouched"),),
+    ),
+    Row(
+        "elasticloadbalancing:CreateRule",
+        ("BuildLoadBalancer (shared listener)",),
+        Scenario.SHARED_ALB,
+        (_rolled_back(Scenario.SHARED_ALB, "no rule made; the shared ALB is untouched"),),
+    ),
+    Row(
+        "elasticloadbalancing:DeleteRule",
+        ("RollBack",),
+        Scenario.SHARED_ALB_ROLLBACK,
+        (_left(Scenario.SHARED_ALB_ROLLBACK, _UNDO),),
+    ),
+    Row("elasticloadbalancing:DeleteListener", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    Row("elasticloadbalancing:DeleteLoadBalancer", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    Row("elasticloadbalancing:DeleteTargetGroup", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    # ---------------------------------------------------------------- service
+    Row(
+        "ecs:DescribeServices",
+        ("DeployService", "CheckRollout", "RollBack (restore)"),
+        G,
+        (_rolled_back(),),
+    ),
+    Row("ecs:DescribeClusters", ("DeployService",), G, (_rolled_back(),)),
+    Row("ecs:CreateCluster", ("DeployService (first service of a cluster)",), G, (_rolled_back(),)),
+    Row("ecs:CreateService", ("DeployService",), G, (_rolled_back(),)),
+    Row(
+        "ecs:UpdateService",
+        ("DeployService (update)", "RollBack (restore)"),
+        U,
+        (_rolled_back(U, _UNCHANGED), _left(UR, _RESTORE, after=1)),
+    ),
+    Row("ecs:DeleteService", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    Row("ecs:DeleteCluster", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    Row(
+        "application-autoscaling:DescribeScalableTargets",
+        ("DeployService", "RollBack (restore)"),
+        G,
+        (_rolled_back(),),
+    ),
+    Row(
+        "application-autoscaling:RegisterScalableTarget",
+        ("DeployService", "RollBack (restore)"),
+        G,
+        (_rolled_back(), _left(UR, _RESTORE, after=1)),
+    ),
+    Row("application-autoscaling:PutScalingPolicy", ("DeployService",), G, (_rolled_back(),)),
+    Row(
+        "application-autoscaling:DeregisterScalableTarget",
+        ("RollBack",),
+        GR,
+        (_left(GR, _UNDO),),
+    ),
+)
+
+ROW_BY_CALL = {row.call: row for row in ROWS}
+
+
+# --------------------------------------------------------------------------- the errors injected
+
+# (throttling, server error) each service really answers; the transient case sends both.
+_TRANSIENT_BY_SERVICE = {
+    "ec2": (("RequestLimitExceeded", 503), ("InternalError", 500)),
+    "ecs": (("ThrottlingException", 400), ("ServerException", 500)),
+    "elasticloadbalancing": (("Throttling", 400), ("InternalFailure", 500)),
+    "dynamodb": (("ThrottlingException", 400), ("InternalServerError", 500)),
+    "s3": (("SlowDown", 503), ("InternalError", 500)),
+    "events": (("ThrottlingException", 400), ("InternalException", 500)),
+    "states": (("ThrottlingException", 400), ("ServiceUnavailable", 503)),
+    "logs": (("ThrottlingException", 400), ("ServiceUnavailableException", 503)),
+    "ecr": (("ThrottlingException", 400), ("ServerException", 500)),
+    "secretsmanager": (("ThrottlingException", 400), ("InternalServiceError", 500)),
+    "application-autoscaling": (("ThrottlingException", 400), ("InternalServiceException", 500)),
+}
+# The answer to a caller without the permission.
+_DENIED_BY_SERVICE = {
+    "ec2": ("UnauthorizedOperation", 403),
+    "elasticloadbalancing": ("AccessDenied", 403),
+    "s3": ("AccessDenied", 403),
+}
+
+
+def transient_faults(call: str) -> list[dict[str, object]]:
+    """Throttled once, then a 5xx once: the two faults, in the order they strike."""
+    service = call.split(":", maxsplit=1)[0]
+    return [
+        {"api": call, "error": code, "status": status, "times": 1}
+        for code, status in _TRANSIENT_BY_SERVICE[service]
+    ]
+
+
+def permanent_fault(call: str, after: int = 0) -> dict[str, object]:
+    """The call refused for good (from its ``after``+1-th occurrence on)."""
+    code, status = _DENIED_BY_SERVICE.get(
+        call.split(":", maxsplit=1)[0], ("AccessDeniedException", 400)
+    )
+    fault: dict[str, object] = {"api": call, "error": code, "status": status}
+    return {**fault, "after": after} if after else fault
+
+
+def transient_calls(scenario: Scenario) -> list[str]:
+    return [row.call for row in ROWS if row.transient is scenario]
+
+
+def permanent_cases() -> list[tuple[Row, Permanent]]:
+    return [(row, case) for row in ROWS for case in row.permanent]
