@@ -83,6 +83,26 @@ schema: $(STAMP) ## regenerate the ECS part of the schema from botocore's model
 demo: $(STAMP) ## the main job: the scorekeep spec through the pipeline
 	$(PY) -m ecsdrop_cli.demo
 
+# `make bench`: the plot's packages go into .venv (requirements/bench.txt), the peer
+# (fabfuel/ecs-deploy) into a venv of its own under bench/.work (requirements/bench-peer.txt).
+BENCH_STAMP := $(VENV)/.bench-stamp
+PEER_VENV := bench/.work/peer
+PEER_STAMP := $(PEER_VENV)/.installed-stamp
+
+$(BENCH_STAMP): $(STAMP) requirements/bench.txt
+	$(PY) -m pip install -q -r requirements/bench.txt -c requirements/constraints.txt
+	@touch $(BENCH_STAMP)
+
+$(PEER_STAMP): requirements/bench-peer.txt
+	rm -rf $(PEER_VENV) && $(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install -q --no-deps -r requirements/bench-peer.txt
+	@touch $(PEER_STAMP)
+
+bench: ## benchmarks side by side with ecs-deploy -> bench/results.json, docs/performance.md (~10 min)
+	@started=$$(date +%s.%N) && $(MAKE) --no-print-directory $(STAMP) $(BENCH_STAMP) $(PEER_STAMP) && \
+	$(PY) -m bench --started-at $$started --peer $(PEER_VENV)/bin/ecs \
+		$(if $(PY313_DIR),--python313 $(firstword $(wildcard $(PY313_DIR)/python3.13)))
+
 build: $(STAMP) ## sam build (needs python3.13 on PATH)
 	PATH="$(PY313_DIR):$(abspath $(BIN)):$$PATH" $(BIN)/sam build --template template.yaml
 

@@ -25,6 +25,7 @@ from localcloud.events import EventRouter
 from localcloud.faults import Fault, FaultBook, load_faults
 from localcloud.lambda_runtime.moto_adapter import install_lambda_runtime
 from localcloud.lambda_runtime.runtime import LambdaRuntime
+from localcloud.metering import CallLog, LoggedCall, MeteringMiddleware, RateLimit, Throttle
 from localcloud.middleware import CallCounter, LocalCloudMiddleware
 from localcloud.patching import Patcher
 from localcloud.s3_policies import install_bucket_policy_context
@@ -64,6 +65,7 @@ class LocalCloud:
         rollout_seconds: float = 1.0,
         verbose: bool = False,
         max_workers_per_function: int = 4,
+        rate_limits: Mapping[str, RateLimit | Mapping[str, Any]] | None = None,
     ) -> None:
         self._template = Path(template) if template is not None else None
         self._port = port
@@ -79,6 +81,9 @@ class LocalCloud:
         self._max_workers = max_workers_per_function
         self._faults = FaultBook()
         self._calls = CallCounter()
+        self._call_log = CallLog()
+        self._throttle = Throttle(rate_limits)
+        self._rollouts: EcsRollouts | None = None
         self._patcher = Patcher()
         self._scheduler = Scheduler()
         self._deployment = StackDeployment(stack_name, {}, {}, {})
@@ -115,7 +120,7 @@ class LocalCloud:
             if self._template is not None:
                 self._deployment = self._deploy(self._template)
                 self._register_stack()
-            self._calls.reset()  # benchmarks count the workload's calls, not the deployment's
+            self.reset_calls()  # benchmarks count the workload's calls, not the deployment's
             self._faults.add(*self._initial_faults)
         except BaseException:
             self.stop()
@@ -127,7 +132,7 @@ class LocalCloud:
         self._scheduler = Scheduler()
         self._configure_moto()
         app = LocalCloudMiddleware(
-            moto_application(),
+            MeteringMiddleware(moto_application(), log=self._call_log, throttle=self._throttle),
             faults=self._faults,
             calls=self._calls,
             stack_info=self.stack_info,
@@ -150,9 +155,10 @@ class LocalCloud:
         install_lambda_runtime(self._patcher, self._runtime)
         self._router.install(self._patcher)
         install_push_events(self._patcher, self._router)
-        EcsRollouts(self._router, self._faults, self._rollout_seconds, self._scheduler).install(
-            self._patcher
+        self._rollouts = EcsRollouts(
+            self._router, self._faults, self._rollout_seconds, self._scheduler
         )
+        self._rollouts.install(self._patcher)
         install_engine_patches(self._patcher, self._time_scale)
         install_bucket_policy_context(self._patcher)
         self._server.start()
@@ -312,7 +318,34 @@ class LocalCloud:
         return self._calls.snapshot()
 
     def reset_calls(self) -> None:
+        """Zero the counters and empty the call log."""
         self._calls.reset()
+        self._call_log.reset()
+
+    def call_log(self) -> list[LoggedCall]:
+        """API calls since start (or the last reset), oldest first: time, `service:Action`,
+        caller (the signature's access key id) and whether a rate limit refused it."""
+        return self._call_log.entries()
+
+    def set_rate_limits(self, limits: Mapping[str, RateLimit | Mapping[str, Any]]) -> None:
+        """Replace the rate limits (`{"ecs:UpdateService": {"rate": 5, "burst": 50}}`): full
+        buckets, refusal counts zeroed; `{}` removes every limit."""
+        self._throttle.configure(limits)
+
+    def throttled(self) -> dict[str, int]:
+        """Calls refused by the rate limits since they were set, by `service:Action`."""
+        return self._throttle.refused()
+
+    @property
+    def rollout_seconds(self) -> float:
+        """Wall-clock length of a simulated ECS rollout (settable while running)."""
+        return self._rollout_seconds
+
+    @rollout_seconds.setter
+    def rollout_seconds(self, seconds: float) -> None:
+        self._rollout_seconds = seconds
+        if self._rollouts is not None:
+            self._rollouts.rollout_seconds = seconds
 
     def add_fault(self, *faults: Fault | Mapping[str, Any]) -> None:
         """Add faults (see localcloud/faults.py for the forms)."""

@@ -160,7 +160,7 @@ class EcsRollouts:
     ) -> None:
         self._router = router
         self._faults = faults
-        self._rollout_seconds = rollout_seconds
+        self.rollout_seconds = rollout_seconds  # read at each deployment's start
         self._scheduler = scheduler
         self._ledgers: dict[str, _ServiceLedger] = {}
         self._ledgers_lock = threading.Lock()
@@ -235,7 +235,7 @@ class EcsRollouts:
                 )
             self._emit(service, "SERVICE_DEPLOYMENT_IN_PROGRESS", deployment)
         self._scheduler.call_later(
-            self._rollout_seconds,
+            self.rollout_seconds,
             lambda: self._finish(backend, service, deployment["id"], generation),
         )
 
@@ -522,6 +522,9 @@ class EcsRollouts:
 
         def list_tasks(backend: Any, *args: Any, **kwargs: Any) -> list[Any]:
             tasks = original_list_tasks(backend, *args, **kwargs)
+            desired_status = kwargs.get("desiredStatus") or (args[5] if len(args) > 5 else None)
+            if not desired_status:  # ECS lists only tasks meant to run unless asked otherwise
+                tasks = [task for task in tasks if task.desired_status == "RUNNING"]
             service_name = kwargs.get("service_name") or (args[4] if len(args) > 4 else None)
             if not service_name:
                 return tasks

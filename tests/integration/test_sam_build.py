@@ -23,6 +23,17 @@ def python313_dir() -> Path | None:
     return candidates[-1].parent if candidates else None
 
 
+def run(command: list[str], env: dict[str, str] | None = None, timeout: int = 600) -> str:
+    """Run ``command`` from the repository root; its output, after asserting it succeeded."""
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == 0, (
+        f"{' '.join(command)[-300:]}\n{done.stdout[-2000:]}{done.stderr[-3000:]}"
+    )
+    return done.stdout
+
+
 @pytest.mark.slow
 def test_sam_build_produces_every_function_and_a_layer_without_the_runtimes_boto(
     tmp_path: Path,
@@ -38,7 +49,7 @@ def test_sam_build_produces_every_function_and_a_layer_without_the_runtimes_boto
         "AWS_DEFAULT_REGION": "us-east-1",
     }
     build = tmp_path / "build"
-    done = subprocess.run(
+    run(
         [
             str(bin_dir / "sam"),
             "build",
@@ -49,14 +60,8 @@ def test_sam_build_produces_every_function_and_a_layer_without_the_runtimes_boto
             "--cache-dir",
             str(tmp_path / "cache"),
         ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+        env,
     )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
     functions = [
         logical_id
@@ -75,3 +80,49 @@ def test_sam_build_produces_every_function_and_a_layer_without_the_runtimes_boto
         assert not (layer / provided_by_the_runtime).exists(), provided_by_the_runtime
     binaries = list((layer / "rpds").glob("*.so"))
     assert binaries and all("aarch64" in b.name for b in binaries), binaries
+
+
+@pytest.mark.slow
+def test_every_handler_imports_from_the_pruned_layer_alone(tmp_path: Path) -> None:
+    """The layer as the Makefile builds it (for this machine's platform, to be importable
+    here), plus boto3 as the runtime provides it: every function's module imports."""
+    py313 = python313_dir()
+    if py313 is None:
+        pytest.skip("needs a python3.13 (Lambda's python3.13 runtime)")
+    python = str(py313 / "python3.13")
+    layer = tmp_path / "layer"
+    platform = "--platform manylinux2014_x86_64 --implementation cp --python-version 3.13 " + (
+        "--only-binary=:all:"
+    )
+    env = {**os.environ, "PATH": f"{py313}{os.pathsep}{os.environ['PATH']}"}
+    run(
+        [
+            "make",
+            "-C",
+            "layers/ecsdrop",
+            "build-EcsdropLayer",
+            f"ARTIFACTS_DIR={layer}",
+            f"PLATFORM={platform}",
+        ],
+        env,
+    )
+    assert not list((layer / "python" / "yaml").glob("_yaml*.so"))
+    runtime = tmp_path / "runtime"  # what Lambda's python3.13 runtime brings: boto3
+    boto3_pin = next(
+        line.strip()
+        for line in (ROOT / "requirements" / "constraints.txt").read_text().splitlines()
+        if line.startswith("boto3==")
+    )
+    run([python, "-m", "pip", "install", "--quiet", "--target", str(runtime), boto3_pin])
+    for function in sorted(p for p in (ROOT / "functions").iterdir() if p.is_dir()):
+        path = [str(function), str(layer / "python"), str(runtime)]
+        run(
+            [python, "-s", "-c", f"import sys; sys.path[:0] = {path!r}; import app"],
+            {
+                "PATH": os.environ["PATH"],
+                "AWS_REGION": "us-east-1",
+                "POWERTOOLS_SERVICE_NAME": "ecsdrop",
+                "POWERTOOLS_TRACE_DISABLED": "true",
+            },
+            timeout=120,
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -294,3 +295,46 @@ def test_scaling_without_a_new_task_definition_starts_no_deployment(
     deployments = scaled["service"]["deployments"]
     assert [d["id"] for d in deployments] == [first["deployments"][0]["id"]]
     assert describe(cloud, "scaled")["runningCount"] == 3
+
+
+def test_list_tasks_shows_only_tasks_meant_to_run_unless_stopped_ones_are_asked_for(
+    cloud: LocalCloud, network: dict[str, Any], eventually: Any
+) -> None:
+    first = register(cloud, "listed", PUBLIC_IMAGE)
+    create_service(cloud, network, "listed", first)
+    eventually(
+        lambda: describe(cloud, "listed")["deployments"][0]["rolloutState"] == "COMPLETED",
+        what="the first rollout",
+    )
+    ecs = cloud.client("ecs")
+    ecs.update_service(
+        cluster="apps", service="listed", taskDefinition=register(cloud, "listed", PUBLIC_IMAGE)
+    )
+    eventually(
+        lambda: (
+            [d["rolloutState"] for d in describe(cloud, "listed")["deployments"]] == ["COMPLETED"]
+        ),
+        what="the second rollout",
+    )
+    running = ecs.list_tasks(cluster="apps", serviceName="listed")["taskArns"]
+    stopped = ecs.list_tasks(cluster="apps", serviceName="listed", desiredStatus="STOPPED")
+    assert len(running) == len(stopped["taskArns"]) == 2
+    described = ecs.describe_tasks(cluster="apps", tasks=running)["tasks"]
+    assert {task["lastStatus"] for task in described} == {"RUNNING"}
+
+
+def test_a_rollout_length_set_while_running_applies_to_the_next_deployment(
+    cloud: LocalCloud, network: dict[str, Any], eventually: Any
+) -> None:
+    before = cloud.rollout_seconds
+    cloud.rollout_seconds = 2.0
+    try:
+        create_service(cloud, network, "slower", register(cloud, "slower", PUBLIC_IMAGE))
+        time.sleep(before + 0.7)
+        assert describe(cloud, "slower")["deployments"][0]["rolloutState"] == "IN_PROGRESS"
+        eventually(
+            lambda: describe(cloud, "slower")["deployments"][0]["rolloutState"] == "COMPLETED",
+            what="the longer rollout",
+        )
+    finally:
+        cloud.rollout_seconds = before

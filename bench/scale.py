@@ -1,0 +1,175 @@
+"""Scale: N services submitted at once while ECS throttles its API as it does in AWS.
+
+Each service is scorekeep in one shared, existing VPC without a load balancer, so every
+deployment is ECS work (task definition, service) plus a security group: the part ECS
+throttles. (N complete architectures would be N VPCs, NAT gateways and ALBs, far beyond an
+account's default quotas of 5 VPCs and 50 ALBs per region.)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from bench import calls as api
+from bench.history import cost_usd, state_transitions, task_retries
+from bench.pipeline import BenchError, Pipeline, Upload
+from bench.settings import DRIVER_KEY, ECS_RATE_LIMITS, PEER_KEY, SCALE_DEADLINE_SECONDS
+from bench.specs import scorekeep_in_shared_vpc
+from bench.stats import median
+
+_NOT_THE_PIPELINE = frozenset({DRIVER_KEY, PEER_KEY})
+_UPLOAD_THREADS = 32
+_POLL_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class SharedVpc:
+    vpc_id: str
+    subnet_ids: list[str]
+
+
+@dataclass(frozen=True)
+class Execution:
+    arn: str
+    spec_key: str
+    status: str
+    started_at: float
+    stopped_at: float
+    history: list[dict[str, Any]]
+
+
+def shared_vpc(pipeline: Pipeline) -> SharedVpc:
+    """The team's VPC with two private subnets in two zones, made before the runs."""
+    ec2 = pipeline.client("ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
+    subnet_ids = [
+        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.40.{index}.0/24", AvailabilityZone=zone)[
+            "Subnet"
+        ]["SubnetId"]
+        for index, zone in enumerate(zones)
+    ]
+    return SharedVpc(vpc_id, subnet_ids)
+
+
+def submit_all(pipeline: Pipeline, vpc: SharedVpc, services: Sequence[str]) -> list[Upload]:
+    def submit(service: str) -> Upload:
+        return pipeline.upload(
+            service, scorekeep_in_shared_vpc(service, vpc.vpc_id, vpc.subnet_ids)
+        )
+
+    with ThreadPoolExecutor(min(len(services), _UPLOAD_THREADS)) as pool:
+        return list(pool.map(submit, services))
+
+
+def executions_of(pipeline: Pipeline, uploads: Sequence[Upload], deadline: float) -> dict[str, str]:
+    """Execution ARN → spec key, for the executions the uploads started (inputs read once)."""
+    wanted = {(upload.key, upload.version) for upload in uploads}
+    found: dict[tuple[str, str | None], str] = {}
+    seen: set[str] = set()
+    while len(found) < len(wanted) and time.monotonic() < deadline:
+        for arn in _all_executions(pipeline, status=None):
+            if arn in seen:
+                continue
+            seen.add(arn)
+            detail = pipeline.execution_input(arn).get("detail") or {}
+            obj = detail.get("object") or {}
+            key = (str(obj.get("key")), obj.get("version-id"))
+            if key in wanted:
+                found[key] = arn
+        time.sleep(_POLL_SECONDS)
+    if len(found) < len(wanted):
+        raise BenchError(f"only {len(found)} of {len(wanted)} uploads started an execution")
+    return {arn: key for (key, _), arn in found.items()}
+
+
+def _all_executions(pipeline: Pipeline, status: str | None) -> list[str]:
+    paginator = pipeline.sfn.get_paginator("list_executions")
+    options: dict[str, Any] = {"stateMachineArn": pipeline.stack.state_machine_arn}
+    if status:
+        options["statusFilter"] = status
+    return [
+        item["executionArn"]
+        for page in paginator.paginate(**options)
+        for item in page["executions"]
+    ]
+
+
+def wait_for_all(pipeline: Pipeline, spec_keys: dict[str, str], deadline: float) -> list[Execution]:
+    ours = set(spec_keys)
+    while time.monotonic() < deadline:
+        if not ours & set(_all_executions(pipeline, status="RUNNING")):
+            break
+        time.sleep(_POLL_SECONDS)
+    results = []
+    for arn, spec_key in spec_keys.items():
+        described = pipeline.sfn.describe_execution(executionArn=arn)
+        stopped = described.get("stopDate")
+        results.append(
+            Execution(
+                arn=arn,
+                spec_key=spec_key,
+                status=str(described["status"]),
+                started_at=described["startDate"].timestamp(),
+                stopped_at=stopped.timestamp() if stopped else time.time(),
+                history=pipeline.history(arn),
+            )
+        )
+    return results
+
+
+def run_size(pipeline: Pipeline, vpc: SharedVpc, size: int) -> dict[str, Any]:
+    pipeline.cloud.set_rate_limits(ECS_RATE_LIMITS)  # an account at rest: full buckets
+    services = [f"scale{size}-{index:03d}" for index in range(1, size + 1)]
+    deadline = time.monotonic() + SCALE_DEADLINE_SECONDS
+    uploads = submit_all(pipeline, vpc, services)
+    executions = wait_for_all(pipeline, executions_of(pipeline, uploads, deadline), deadline)
+    settled_at = pipeline.settle()
+    began = min(upload.put_at for upload in uploads)
+    ended = max(execution.stopped_at for execution in executions)
+    calls = api.made_except_by(pipeline.cloud.call_log(), _NOT_THE_PIPELINE, began, settled_at)
+    transitions = sum(state_transitions(execution.history) for execution in executions)
+    put_at = {upload.key: upload.put_at for upload in uploads}
+    durations = [e.stopped_at - put_at[e.spec_key] for e in executions]
+    return {
+        "services": size,
+        "succeeded": sum(1 for execution in executions if execution.status == "SUCCEEDED"),
+        "seconds": round(ended - began, 3),
+        "throttles": sum(pipeline.cloud.throttled().values()),
+        "throttles_by_action": pipeline.cloud.throttled(),
+        "statuses": _statuses(executions),
+        "failures": _failures(executions),
+        "state_transitions": transitions,
+        "cost_usd": cost_usd(transitions),
+        "cost_usd_per_service": cost_usd(transitions) / size,
+        "task_retries": sum(task_retries(execution.history) for execution in executions),
+        "deploy_api_calls": api.deploy_api_calls(api.by_action(calls)),
+        "api_calls": len(calls),
+        "median_service_seconds": round(median(durations), 3),
+        "max_service_seconds": round(max(durations), 3),
+    }
+
+
+def _failures(executions: Sequence[Execution]) -> dict[str, int]:
+    """Why the executions that did not succeed failed: "error: cause", counted."""
+    causes: dict[str, int] = {}
+    for execution in executions:
+        if execution.status == "SUCCEEDED":
+            continue
+        failed = next((e for e in execution.history if e.get("type") == "ExecutionFailed"), {}).get(
+            "executionFailedEventDetails", {}
+        )
+        cause = f"{failed.get('error', execution.status)}: {str(failed.get('cause', ''))[:160]}"
+        causes[cause] = causes.get(cause, 0) + 1
+    return causes
+
+
+def _statuses(executions: Sequence[Execution]) -> dict[str, int]:
+    statuses: dict[str, int] = {}
+    for execution in executions:
+        statuses[execution.status] = statuses.get(execution.status, 0) + 1
+    return statuses

@@ -1,0 +1,101 @@
+"""The issue's targets, checked against a results document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bench.settings import (
+    TARGET_COLD_START_MS,
+    TARGET_LAYER_BYTES,
+    TARGET_REDEPLOY_DEPLOY_CALLS,
+    TARGET_REDEPLOY_TRANSITIONS,
+)
+
+BENCH_MINUTES = 15
+
+
+@dataclass(frozen=True)
+class Check:
+    key: str
+    target: str
+    measured: str
+    met: bool
+
+
+def _redeploy_calls(results: dict[str, Any]) -> Check:
+    calls = results["redeploy"]["deploy_api_calls"]
+    return Check(
+        "redeploy_deploy_calls",
+        f"redeploy: at most {TARGET_REDEPLOY_DEPLOY_CALLS} ECS/EC2/ELBv2 calls",
+        str(calls),
+        calls <= TARGET_REDEPLOY_DEPLOY_CALLS,
+    )
+
+
+def _polling(results: dict[str, Any]) -> Check:
+    sweep = results.get("rollout_sweep") or []
+    counts = [results["redeploy"]["polling_calls"]]
+    counts += [point["ecsdrop"]["polling_calls"] for point in sweep]
+    lengths = ", ".join(f"{point['rollout_seconds']:g}" for point in sweep)
+    measured = f"{max(counts)} (rollouts of {lengths} s)" if sweep else str(max(counts))
+    return Check("polling_calls", "no polling call while ECS rolls out", measured, max(counts) == 0)
+
+
+def _transitions(results: dict[str, Any]) -> Check:
+    transitions = results["redeploy"]["state_transitions"]
+    return Check(
+        "redeploy_transitions",
+        f"redeploy: at most {TARGET_REDEPLOY_TRANSITIONS} state transitions",
+        str(transitions),
+        transitions <= TARGET_REDEPLOY_TRANSITIONS,
+    )
+
+
+def _cold_start(results: dict[str, Any]) -> Check:
+    slowest, ms = max(results["cold_start_ms"].items(), key=lambda item: item[1])
+    return Check(
+        "cold_start",
+        f"cold start at most {TARGET_COLD_START_MS:g} ms per function",
+        f"{ms:g} ms (slowest: {slowest})",
+        ms <= TARGET_COLD_START_MS,
+    )
+
+
+def _layer(results: dict[str, Any]) -> Check:
+    size = results["layer_bytes"]
+    return Check(
+        "layer_bytes",
+        f"layer at most {TARGET_LAYER_BYTES / 1e6:g} MB unzipped",
+        f"{size / 1e6:.2f} MB",
+        size <= TARGET_LAYER_BYTES,
+    )
+
+
+def _scale(results: dict[str, Any]) -> Check:
+    runs = results["scale"]
+    failed = sum(run["services"] - run["succeeded"] for run in runs)
+    sizes = ", ".join(str(run["services"]) for run in runs)
+    return Check(
+        "scale",
+        "every service of 1, 10, 50 and 100 at once succeeds under ECS throttling",
+        f"{failed} failed ({sizes} services)",
+        failed == 0,
+    )
+
+
+def _bench_time(results: dict[str, Any]) -> Check:
+    seconds = results["bench_seconds"]
+    return Check(
+        "bench_time",
+        f"`make bench` in under {BENCH_MINUTES} minutes",
+        f"{seconds / 60:.1f} min",
+        seconds < BENCH_MINUTES * 60,
+    )
+
+
+def check_targets(results: dict[str, Any]) -> list[Check]:
+    return [
+        check(results)
+        for check in (_redeploy_calls, _polling, _transitions, _cold_start, _layer, _scale)
+    ] + ([_bench_time(results)] if "bench_seconds" in results else [])

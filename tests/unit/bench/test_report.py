@@ -1,0 +1,132 @@
+"""docs/performance.md is generated from results.json, targets and gaps included."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from bench.report import render
+from bench.targets import check_targets
+
+
+def _deployment(deploy: int, transitions: int, seconds: float) -> dict[str, Any]:
+    calls = {"ecs:UpdateService": 1, "ecs:DescribeServices": deploy - 1, "dynamodb:PutItem": 3}
+    return {
+        "aws_calls": calls,
+        "deploy_api_calls": deploy,
+        "polling_calls": 0,
+        "state_transitions": transitions,
+        "cost_usd": transitions * 0.000025,
+        "seconds": seconds,
+    }
+
+
+@pytest.fixture
+def results() -> dict[str, Any]:
+    return {
+        "generated_at": "2026-01-01 00:00 UTC",
+        "machine": {
+            "cpu": "CPU",
+            "cores": 2,
+            "memory_gib": 8,
+            "python": "3.11",
+            "moto": "5",
+            "boto3": "1",
+        },
+        "settings": {
+            "runs": 5,
+            "rollout_seconds": 3.0,
+            "scale_workers_per_function": 16,
+            "rate_limits": {"ecs:RegisterTaskDefinition": {"rate": 1, "burst": 20}},
+        },
+        "greenfield": _deployment(50, 11, 11.0),
+        "redeploy": _deployment(4, 11, 3.6),
+        "noop": _deployment(3, 10, 0.6),
+        "duplicate_event": _deployment(1, 5, 0.3),
+        "overhead_seconds": {
+            "put_to_update_service": 0.45,
+            "workflow_excluding_rollout": 0.6,
+            "rollout_seconds": 3.0,
+        },
+        "peer": {
+            "tool": "fabfuel/ecs-deploy",
+            "version": "ecs-deploy, version 1.17.0",
+            "command": "ecs deploy ecsdrop peer-target --image scorekeep-api IMAGE",
+            "redeploy_api_calls": 12,
+            "redeploy_seconds": 3.8,
+            "ratio_calls": 0.333,
+            "ratio_seconds": 0.947,
+            "aws_calls": {"ecs:DescribeServices": 6, "ecs:UpdateService": 1},
+            "polling_calls": 7,
+        },
+        "rollout_sweep": [
+            {
+                "rollout_seconds": 1.0,
+                "ecsdrop": {"deploy_api_calls": 4, "polling_calls": 0, "seconds": 1.6},
+                "peer": {"deploy_api_calls": 9, "polling_calls": 4, "seconds": 1.9},
+            }
+        ],
+        "scale": [
+            {
+                "services": 100,
+                "succeeded": 100,
+                "seconds": 120.0,
+                "throttles": 240,
+                "task_retries": 13,
+                "state_transitions": 1113,
+                "cost_usd": 0.0278,
+                "cost_usd_per_service": 0.000278,
+                "max_service_seconds": 118.0,
+                "failures": {},
+            }
+        ],
+        "cold_start_ms": {"LoadSpecFunction": 250.0, "ServiceFunction": 280.0},
+        "cold_start": {
+            "python": "3.13.0",
+            "runs": 5,
+            "import_ms": {"LoadSpecFunction": 200.0, "ServiceFunction": 230.0},
+            "top_imports_ms": {
+                "LoadSpecFunction": {"botocore": 80.0},
+                "ServiceFunction": {"botocore": 90.0},
+            },
+        },
+        "layer_bytes": 4_000_000,
+        "layer": {
+            "breakdown": {"yaml": 3_000_000, "ecsdrop": 1_000_000},
+            "reductions": {"PyYAML's C extension": 2_800_000},
+            "bytes_after_reductions": 1_200_000,
+        },
+    }
+
+
+def test_every_target_met_says_so(results: dict[str, Any]) -> None:
+    assert all(check.met for check in check_targets(results))
+    document = render(results)
+    assert "Every target is met." not in document  # the no-op note still applies
+    assert "| image-only redeploy | 4 | 0 | 7 | 11 | $0.000275 | 3.60 s |" in document
+    assert "| ECS/EC2/ELBv2 calls | 4 | 12 | 0.33x |" in document
+    assert "**not met**" not in document
+
+
+def test_a_missed_target_is_flagged_and_explained(results: dict[str, Any]) -> None:
+    slow = copy.deepcopy(results)
+    slow["cold_start_ms"]["ServiceFunction"] = 650.0
+    slow["layer_bytes"] = 11_000_000
+    document = render(slow)
+    assert document.count("**not met**") == 2
+    assert "- **Cold start.**" in document
+    assert "- **Layer size.**" in document
+
+
+def test_a_failed_scale_run_names_its_causes(results: dict[str, Any]) -> None:
+    failing = copy.deepcopy(results)
+    failing["scale"][0].update(succeeded=98, failures={"DeploymentFailed: throttled": 2})
+    document = render(failing)
+    assert "DeploymentFailed: throttled" in document
+
+
+def test_without_the_peer_the_document_says_why(results: dict[str, Any]) -> None:
+    alone = {**results, "peer": None, "peer_error": "The peer's `ecs` command was not found."}
+    assert "The peer's `ecs` command was not found." in render(alone)
