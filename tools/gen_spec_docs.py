@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ecsdrop.spec.render import ECS_MAX_TAGS, TASK_DEFINITION_OWN_TAGS
+
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schema" / "ecsdrop-spec.schema.json"
 DOCS_FILE = ROOT / "docs" / "spec.md"
@@ -229,7 +231,11 @@ class Docs:
                 "take units (`1 vCPU`, `2 GB`) as well as numbers. Fields pasted from "
                 "`describe-task-definition` output ("
                 + ", ".join(f"`{n}`" for n in read_only)
-                + ") are ignored with a warning.\n",
+                + ") are ignored with a warning, and so are `aws:` and `ecsdrop:` tags; "
+                + f"`tags` holds at most {ECS_MAX_TAGS - len(TASK_DEFINITION_OWN_TAGS)} "
+                + f"others, since ECS allows {ECS_MAX_TAGS} and ecsdrop adds "
+                + ", ".join(f"`{t}`" for t in TASK_DEFINITION_OWN_TAGS)
+                + ".\n",
                 "| Field | Type | Description |",
                 "| --- | --- | --- |",
                 *self.ecs_rows(

@@ -2041,6 +2041,98 @@ HOSTILE = [
     Case("comments-only", "# nothing here\n", [("(document)", "the file holds no document", None)]),
 ]
 
+TAGS = [
+    Case(
+        "task-definition-tags-leave-no-room-for-ecsdrops",
+        spec("""\
+            version: 1
+            service:
+              name: web
+            taskDefinition:
+              tags:
+                - {key: team-0, value: x}
+                - {key: team-1, value: x}
+                - {key: team-2, value: x}
+                - {key: team-3, value: x}
+                - {key: team-4, value: x}
+                - {key: team-5, value: x}
+                - {key: team-6, value: x}
+                - {key: team-7, value: x}
+                - {key: team-8, value: x}
+                - {key: team-9, value: x}
+                - {key: team-10, value: x}
+                - {key: team-11, value: x}
+                - {key: team-12, value: x}
+                - {key: team-13, value: x}
+                - {key: team-14, value: x}
+                - {key: team-15, value: x}
+                - {key: team-16, value: x}
+                - {key: team-17, value: x}
+                - {key: team-18, value: x}
+                - {key: team-19, value: x}
+                - {key: team-20, value: x}
+                - {key: team-21, value: x}
+                - {key: team-22, value: x}
+                - {key: team-23, value: x}
+                - {key: team-24, value: x}
+                - {key: team-25, value: x}
+                - {key: team-26, value: x}
+                - {key: team-27, value: x}
+                - {key: team-28, value: x}
+                - {key: team-29, value: x}
+                - {key: team-30, value: x}
+                - {key: team-31, value: x}
+                - {key: team-32, value: x}
+                - {key: team-33, value: x}
+                - {key: team-34, value: x}
+                - {key: team-35, value: x}
+                - {key: team-36, value: x}
+                - {key: team-37, value: x}
+                - {key: team-38, value: x}
+                - {key: team-39, value: x}
+                - {key: team-40, value: x}
+                - {key: team-41, value: x}
+                - {key: team-42, value: x}
+                - {key: team-43, value: x}
+                - {key: team-44, value: x}
+                - {key: team-45, value: x}
+                - {key: team-46, value: x}
+                - {key: team-47, value: x}
+              containerDefinitions:
+                - name: web
+                  image: nginx
+            """),
+        [
+            (
+                "taskDefinition.tags",
+                "at most 47 tags: ECS allows 50 and ecsdrop adds 3 (ecsdrop:service, "
+                "ecsdrop:spec-digest, ecsdrop:deployment)",
+                5,
+            )
+        ],
+    ),
+    Case(
+        "task-definition-tags-repeated-key",
+        spec("""\
+            version: 1
+            service:
+              name: web
+            taskDefinition:
+              tags:
+                - {key: ecsdrop:service, value: other}
+                - {key: team, value: a}
+                - {key: team, value: b}
+              containerDefinitions:
+                - name: web
+                  image: nginx
+            """),
+        [
+            ("taskDefinition.tags[0].key", "ignored: aws: and ecsdrop: tags", 6),
+            ("taskDefinition.tags[2].key", "tag 'team' is given twice", 8),
+        ],
+    ),
+]
+
 CASES = [
     *SYNTAX,
     *UNKNOWN_KEYS,
@@ -2054,6 +2146,7 @@ CASES = [
     *LOAD_BALANCER,
     *GUARDRAILS,
     *HOSTILE,
+    *TAGS,
 ]
 
 

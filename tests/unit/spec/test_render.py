@@ -333,7 +333,7 @@ def test_update_service_without_a_load_balancer_clears_load_balancers() -> None:
     assert "healthCheckGracePeriodSeconds" not in request
 
 
-def test_register_task_definition_carries_the_service_and_digest_tags(load: Load) -> None:
+def test_register_task_definition_carries_its_own_tags_and_drops_reserved_ones(load: Load) -> None:
     spec = load(
         {
             "version": 1,
@@ -342,6 +342,7 @@ def test_register_task_definition_carries_the_service_and_digest_tags(load: Load
                 "tags": [
                     {"key": "team", "value": "web"},
                     {"key": "ecsdrop:service", "value": "forged"},
+                    {"key": "aws:cloudformation:stack-name", "value": "pasted"},
                 ],
                 "containerDefinitions": [{"name": "web", "image": "nginx"}],
             },
@@ -444,3 +445,22 @@ def test_render_shows_every_input_with_placeholders_for_ids_made_later(
     assert subnets == ["<private subnet 1>", "<private subnet 2>"]
     assert rendered["createService"]["taskDefinition"] == "<scorekeep: the revision registered>"
     assert rendered["specDigest"] == spec.digest
+
+
+def test_a_task_definition_may_carry_the_47_tags_ecsdrop_leaves_room_for(load: Load) -> None:
+    user_tags = [{"key": f"team-{i}", "value": "x"} for i in range(47)]
+    spec = load(
+        {
+            "version": 1,
+            "service": {"name": "web"},
+            "taskDefinition": {
+                "tags": user_tags,
+                "containerDefinitions": [{"name": "web", "image": "nginx"}],
+            },
+        }
+    )
+
+    tags = register_task_definition_input(spec)["tags"]
+
+    assert tags[:47] == user_tags
+    assert len(tags) == 49  # the step adds ecsdrop:deployment: 50, ECS's limit

@@ -21,6 +21,10 @@ TAG_DIGEST = "ecsdrop:spec-digest"
 TAG_ROLE = "ecsdrop:role"
 TAG_DEPLOYMENT = "ecsdrop:deployment"
 TAG_MANAGED_BY = "ecsdrop:managed-by"
+ECS_MAX_TAGS = 50  # per resource
+# The tags ecsdrop adds to every task definition it registers, beside the spec's own.
+TASK_DEFINITION_OWN_TAGS = (TAG_SERVICE, TAG_DIGEST, TAG_DEPLOYMENT)
+RESERVED_TAG_PREFIXES = ("aws:", "ecsdrop:")
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,9 @@ def register_task_definition_input(spec: Spec) -> dict[str, Any]:
     task = spec.task_definition
     own = {k: v for k, v in task.items() if k != "tags"}
     user_tags = [
-        t for t in task.get("tags", []) if not str(t.get("key", "")).startswith("ecsdrop:")
+        t
+        for t in task.get("tags", [])
+        if not str(t.get("key", "")).startswith(RESERVED_TAG_PREFIXES)
     ]
     tags = [*user_tags, *tag_list({TAG_SERVICE: spec.name, TAG_DIGEST: spec.digest})]
     return {**own, "tags": tags}

@@ -18,6 +18,7 @@ from ecsdrop.spec.defaults import (
 from ecsdrop.spec.images import parse_image
 from ecsdrop.spec.policy import Guardrails
 from ecsdrop.spec.problems import Path, Problem, Severity, format_path
+from ecsdrop.spec.render import ECS_MAX_TAGS, RESERVED_TAG_PREFIXES, TASK_DEFINITION_OWN_TAGS
 from ecsdrop.spec.units import (
     FARGATE_SIZES,
     cpu_units,
@@ -637,6 +638,37 @@ def triggers(spec: Spec, _: Guardrails) -> Iterator[Problem]:
             )
 
 
+def task_definition_tags(spec: Spec, _: Guardrails) -> Iterator[Problem]:
+    """ECS refuses more than 50 tags and a repeated key; ecsdrop adds its own tags to each
+    revision, so the spec gets what is left. aws: and ecsdrop: tags (pasted from
+    describe-task-definition) are dropped, with a warning."""
+    tags = _list(_task(spec).get("tags"))
+    keys = [_mapping(tag).get("key") for tag in tags]
+    kept = [
+        key for key in keys if not (isinstance(key, str) and key.startswith(RESERVED_TAG_PREFIXES))
+    ]
+    room = ECS_MAX_TAGS - len(TASK_DEFINITION_OWN_TAGS)
+    if len(kept) > room:
+        yield Problem(
+            (*TD, "tags"),
+            f"at most {room} tags: ECS allows {ECS_MAX_TAGS} and ecsdrop adds "
+            f"{len(TASK_DEFINITION_OWN_TAGS)} ({', '.join(TASK_DEFINITION_OWN_TAGS)})",
+        )
+    seen: set[str] = set()
+    for i, key in enumerate(keys):
+        if not isinstance(key, str):
+            continue
+        if key.startswith(RESERVED_TAG_PREFIXES):
+            yield Problem(
+                (*TD, "tags", i, "key"),
+                "ignored: aws: and ecsdrop: tags are set by AWS and by ecsdrop (remove it)",
+                severity="warning",
+            )
+        elif key in seen:
+            yield Problem((*TD, "tags", i, "key"), f"tag {key!r} is given twice")
+        seen.add(key)
+
+
 def read_only_fields(spec: Spec, _: Guardrails) -> Iterator[Problem]:
     for field in READ_ONLY_TASK_FIELDS:
         if field in _task(spec):
@@ -661,5 +693,6 @@ RULES: tuple[Rule, ...] = (
     network,
     load_balancer,
     triggers,
+    task_definition_tags,
     read_only_fields,
 )
