@@ -20,6 +20,11 @@ READ_ONLY_TASK_DEFINITION_FIELDS = (
 )
 
 
+def tags_of(resource: dict[str, Any]) -> dict[str, str]:
+    """An ECS resource's tags (as describe returns them with include=["TAGS"]) as a map."""
+    return {t["key"]: t.get("value", "") for t in resource.get("tags", [])}
+
+
 class Ecs:
     def __init__(self, client: Any) -> None:
         self._ecs = client

@@ -16,15 +16,27 @@ class Elbv2:
     def __init__(self, client: Any) -> None:
         self._elb = client
 
-    # ------------------------------------------------------------------ load balancers
-
-    def find_load_balancer(self, name: str) -> dict[str, Any] | None:
+    def _one(
+        self, action: str, operation: str, key: str, **arguments: Any
+    ) -> dict[str, Any] | None:
+        """The resource a describe call names (by name or ARN), or None: ELB answers "not
+        found" for a name or ARN it does not know."""
         try:
-            with aws_call("elasticloadbalancing:DescribeLoadBalancers"):
-                found = self._elb.describe_load_balancers(Names=[name])["LoadBalancers"]
+            with aws_call(action):
+                found = getattr(self._elb, operation)(**arguments)[key]
         except NotFoundError:
             return None
         return dict(found[0]) if found else None
+
+    # ------------------------------------------------------------------ load balancers
+
+    def find_load_balancer(self, name: str) -> dict[str, Any] | None:
+        return self._one(
+            "elasticloadbalancing:DescribeLoadBalancers",
+            "describe_load_balancers",
+            "LoadBalancers",
+            Names=[name],
+        )
 
     def create_load_balancer(
         self,
@@ -56,20 +68,20 @@ class Elbv2:
     # ------------------------------------------------------------------ target groups
 
     def find_target_group(self, name: str) -> dict[str, Any] | None:
-        try:
-            with aws_call("elasticloadbalancing:DescribeTargetGroups"):
-                found = self._elb.describe_target_groups(Names=[name])["TargetGroups"]
-        except NotFoundError:
-            return None
-        return dict(found[0]) if found else None
+        return self._one(
+            "elasticloadbalancing:DescribeTargetGroups",
+            "describe_target_groups",
+            "TargetGroups",
+            Names=[name],
+        )
 
     def target_group(self, arn: str) -> dict[str, Any] | None:
-        try:
-            with aws_call("elasticloadbalancing:DescribeTargetGroups"):
-                found = self._elb.describe_target_groups(TargetGroupArns=[arn])["TargetGroups"]
-        except NotFoundError:
-            return None
-        return dict(found[0]) if found else None
+        return self._one(
+            "elasticloadbalancing:DescribeTargetGroups",
+            "describe_target_groups",
+            "TargetGroups",
+            TargetGroupArns=[arn],
+        )
 
     def create_target_group(self, plan: dict[str, Any], vpc_id: str, tags: dict[str, str]) -> str:
         with aws_call("elasticloadbalancing:CreateTargetGroup"):
@@ -103,12 +115,12 @@ class Elbv2:
         return found
 
     def listener(self, arn: str) -> dict[str, Any] | None:
-        try:
-            with aws_call("elasticloadbalancing:DescribeListeners"):
-                found = self._elb.describe_listeners(ListenerArns=[arn])["Listeners"]
-        except NotFoundError:
-            return None
-        return dict(found[0]) if found else None
+        return self._one(
+            "elasticloadbalancing:DescribeListeners",
+            "describe_listeners",
+            "Listeners",
+            ListenerArns=[arn],
+        )
 
     def create_listener(
         self, load_balancer_arn: str, listener: dict[str, Any], tags: dict[str, str]

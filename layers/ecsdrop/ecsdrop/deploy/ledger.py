@@ -47,10 +47,18 @@ class Ledger:
     def tags(self, spec: Spec, role: str) -> dict[str, str]:
         """Tags for a resource this run creates: the service's, its role, and this run's id
         (a retried step that finds a resource with this run's id knows it made it)."""
-        return {**ecsdrop_tags(spec, role), TAG_DEPLOYMENT: self.deployment_id}
+        return {**ecsdrop_tags(spec, role), **self.run_tag()}
+
+    def run_tag(self) -> dict[str, str]:
+        """This run's id as a tag, for resources whose other tags come from the spec."""
+        return {TAG_DEPLOYMENT: self.deployment_id}
+
+    def made(self, tags: dict[str, str]) -> bool:
+        """Whether the resource carrying ``tags`` was created by this run."""
+        return tags.get(TAG_DEPLOYMENT) == self.deployment_id
 
     def adopt(self, kind: str, resource_id: str, tags: dict[str, str], **details: Any) -> None:
         """A resource found by its tags: if this run made it (a crash before its ledger entry
         was written), make sure the ledger has it."""
-        if tags.get(TAG_DEPLOYMENT) == self.deployment_id:
+        if self.made(tags):
             self.created(kind, resource_id, **details)

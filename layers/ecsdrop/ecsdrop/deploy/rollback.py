@@ -140,12 +140,11 @@ def describe(entry: Entry) -> str:
     return f"{verb} {entry['kind']} {entry['id']}"
 
 
-def undo(entry: Entry, gateways: Gateways, patience: Patience | None = None) -> None:
+def undo(entry: Entry, gateways: Gateways, patience: Patience) -> None:
     table = _UNDO_CREATED if entry["action"] == "created" else _UNDO_CHANGED
     handler = table.get(entry["kind"])
     if handler is None:
         raise AwsError(f"no way to undo {entry['action']} {entry['kind']}")
-    patience = patience or Patience(gateways.patience_seconds, gateways.sleep)
     patiently(lambda: handler(entry, gateways, patience), patience)
 
 
@@ -229,8 +228,7 @@ _UNDO_CREATED: dict[str, Callable[[Entry, Gateways, Patience], None]] = {
 def _restore_service(entry: Entry, g: Gateways, _: Patience) -> None:
     previous = dict(entry["previous"])
     current = g.ecs.describe_service(entry["cluster"], entry["id"])
-    if current is not None and all(current.get(k) == v for k, v in previous.items()):
-        raise AlreadyAsBefore
+    _unless_as_before(current, previous)
     request: dict[str, Any] = {"cluster": entry["cluster"], "service": entry["id"], **previous}
     config = request.get("deploymentConfiguration")
     if config:  # UpdateService does not take the read-only parts describe returns
@@ -255,8 +253,7 @@ def _restore_security_group_rules(entry: Entry, g: Gateways, _: Patience) -> Non
 
 def _restore_target_group_settings(entry: Entry, g: Gateways, _: Patience) -> None:
     current = _read_or_none(lambda: g.elbv2.target_group(entry["id"]))
-    if current is not None and all(current.get(k) == v for k, v in entry["previous"].items()):
-        raise AlreadyAsBefore
+    _unless_as_before(current, entry["previous"])
     g.elbv2.modify_target_group(entry["id"], entry["previous"])
 
 
@@ -271,8 +268,7 @@ def _restore_listener_settings(entry: Entry, g: Gateways, _: Patience) -> None:
 
 def _restore_scalable_target(entry: Entry, g: Gateways, _: Patience) -> None:
     current = _read_or_none(lambda: g.autoscaling.scalable_target(entry["id"]))
-    if current is not None and all(current.get(k) == v for k, v in entry["previous"].items()):
-        raise AlreadyAsBefore
+    _unless_as_before(current, entry["previous"])
     g.autoscaling.register_scalable_target(
         {
             "ServiceNamespace": "ecs",
@@ -281,6 +277,12 @@ def _restore_scalable_target(entry: Entry, g: Gateways, _: Patience) -> None:
             **entry["previous"],
         }
     )
+
+
+def _unless_as_before(current: dict[str, Any] | None, previous: dict[str, Any]) -> None:
+    """Raise AlreadyAsBefore when the resource already has every previous value."""
+    if current is not None and all(current.get(k) == v for k, v in previous.items()):
+        raise AlreadyAsBefore
 
 
 def _known_absent(read: Callable[[], dict[str, Any] | None]) -> bool:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from ecsdrop.aws.autoscaling import AutoScaling
-from ecsdrop.aws.ecs import Ecs
+from ecsdrop.aws.ecs import Ecs, tags_of
 from ecsdrop.deploy.ledger import Ledger
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.spec.render import (
-    TAG_DEPLOYMENT,
     Resources,
     autoscaling_inputs,
     create_service_input,
-    ecsdrop_tags,
+    tag_list,
     update_service_input,
 )
 
@@ -46,10 +45,10 @@ def deploy_service(
     if current is None:
         _ensure_cluster(state, ecs, ledger)
         request = create_service_input(spec, resources)
-        request["tags"] = [*request["tags"], _deployment_tag(ledger)]
+        request["tags"] = [*request["tags"], *tag_list(ledger.run_tag())]
         service = ecs.create_service(request)
         ledger.created("service", spec.name, cluster=spec.cluster)
-    elif made_by(current, ledger):
+    elif ledger.made(tags_of(current)):
         # this run created it, then stopped (before it could record it, maybe): it is ours
         ledger.created("service", spec.name, cluster=spec.cluster)
         service = current
@@ -77,21 +76,10 @@ def _ensure_cluster(state: WorkflowState, ecs: Ecs, ledger: Ledger) -> None:
     spec = state.spec
     cluster = ecs.cluster(spec.cluster)
     if cluster is None:
-        tags = {**ecsdrop_tags(spec, "cluster"), TAG_DEPLOYMENT: ledger.deployment_id}
-        ecs.create_cluster(spec.cluster, tags)
+        ecs.create_cluster(spec.cluster, ledger.tags(spec, "cluster"))
         ledger.created("cluster", spec.cluster)
-    elif made_by(cluster, ledger):  # created by this run before it stopped
-        ledger.created("cluster", spec.cluster)
-
-
-def _deployment_tag(ledger: Ledger) -> dict[str, str]:
-    return {"key": TAG_DEPLOYMENT, "value": ledger.deployment_id}
-
-
-def made_by(resource: dict[str, Any], ledger: Ledger) -> bool:
-    """Whether this run created the ECS resource (it carries the run's id as a tag)."""
-    tags = {t.get("key"): t.get("value") for t in resource.get("tags", [])}
-    return tags.get(TAG_DEPLOYMENT) == ledger.deployment_id
+    else:  # created by this run before it stopped?
+        ledger.adopt("cluster", spec.cluster, tags_of(cluster))
 
 
 def bound_resources(state: WorkflowState) -> Resources:

@@ -7,18 +7,14 @@ import copy
 from typing import Any
 
 from ecsdrop.aws.ecr import Ecr
-from ecsdrop.aws.ecs import Ecs
+from ecsdrop.aws.ecs import Ecs, tags_of
 from ecsdrop.aws.logs import Logs
 from ecsdrop.deploy.ledger import Ledger
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.errors import ImageNotFoundError
 from ecsdrop.spec.images import parse_image
 from ecsdrop.spec.installation import Installation
-from ecsdrop.spec.render import (
-    TAG_DEPLOYMENT,
-    log_group_input,
-    register_task_definition_input,
-)
+from ecsdrop.spec.render import log_group_input, register_task_definition_input, tag_list
 
 
 def register_task_definition(
@@ -33,14 +29,14 @@ def register_task_definition(
     spec = state.spec
     request = pin_images(register_task_definition_input(spec), ecr, installation)
     # The run's id on the revision: a retried step knows the revision it registered itself.
-    request["tags"] = [*request["tags"], {"key": TAG_DEPLOYMENT, "value": ledger.deployment_id}]
+    request["tags"] = [*request["tags"], *tag_list(ledger.run_tag())]
     log_group = log_group_input(spec, installation)
     if log_group:
         ensure_log_group(log_group, logs, ledger)
     current = ecs.latest_task_definition(request["family"])
     previous_arn = current["taskDefinitionArn"] if current else None
     registered = False
-    if current is not None and registered_by(current, ledger.deployment_id):
+    if current is not None and ledger.made(tags_of(current)):
         # this run registered it, then stopped before it could say so: it is this run's
         ledger.created("task-definition", current["taskDefinitionArn"])
         previous_arn = (state.lock.get("previous") or {}).get("taskDefinitionArn")
@@ -56,11 +52,6 @@ def register_task_definition(
         "previousTaskDefinitionArn": previous_arn,
         "images": {c["name"]: c["image"] for c in request["containerDefinitions"]},
     }
-
-
-def registered_by(definition: dict[str, Any], deployment_id: str) -> bool:
-    tags = {t.get("key"): t.get("value") for t in definition.get("tags", [])}
-    return tags.get(TAG_DEPLOYMENT) == deployment_id
 
 
 def ensure_log_group(log_group: dict[str, Any], logs: Logs, ledger: Ledger) -> None:
