@@ -8,19 +8,19 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from boto3.dynamodb.types import TypeDeserializer
-from botocore.exceptions import BotoCoreError, ClientError
-
-from ecsdrop.spec import validate
+from ecsdrop.aws.ecs import Ecs
+from ecsdrop.deploy.load import owner_key
+from ecsdrop.errors import AwsError
+from ecsdrop.spec import Spec, validate
 from ecsdrop_cli.progress import ExecutionFollower
 from ecsdrop_cli.stack import Stack, StackNotFound, add_stack_options
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 FIND_EXECUTION_SECONDS = 60.0
-_deserialize = TypeDeserializer().deserialize
 
 
 def register(commands: Any) -> None:
@@ -31,7 +31,7 @@ def register(commands: Any) -> None:
         "bucket, and with --wait follow the deployment it starts: exit 0 when it succeeded "
         "(or had nothing to do), 1 when it was rejected, failed or rolled back.",
     )
-    submit.add_argument("spec", metavar="SPEC", help="the spec file")
+    submit.add_argument("spec", metavar="SPEC", help="the spec file (- for stdin)")
     submit.add_argument("--wait", action="store_true", help="follow the deployment to its end")
     submit.add_argument("--json", action="store_true", help="print the final result as JSON")
     submit.add_argument(
@@ -67,7 +67,7 @@ def register(commands: Any) -> None:
     history.set_defaults(run=run_history)
 
 
-def _stack(args: argparse.Namespace) -> Stack | None:
+def find_stack(args: argparse.Namespace) -> Stack | None:
     try:
         return Stack.discover(args)
     except StackNotFound as e:
@@ -78,28 +78,49 @@ def _stack(args: argparse.Namespace) -> Stack | None:
 # --------------------------------------------------------------------------- submit
 
 
-def run_submit(args: argparse.Namespace) -> int:
-    path = Path(args.spec)
+@dataclass(frozen=True)
+class CheckedSpec:
+    raw: bytes
+    spec: Spec
+
+
+def checked_spec(command: str, name: str, invalid_exit: int) -> CheckedSpec | int:
+    """The spec file ``name`` (``-``: stdin) validated, its problems printed with their
+    places; or the exit code when it cannot be read (usage) or is invalid."""
+    shown = "<stdin>" if name == "-" else name
     try:
-        raw = path.read_bytes()
+        raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
     except OSError as e:
-        print(f"ecsdrop submit: {args.spec}: {e.strerror}", file=sys.stderr)
+        print(f"ecsdrop {command}: {shown}: {e.strerror or e}", file=sys.stderr)
         return EXIT_USAGE
-    checked = validate(raw, args.spec)
+    checked = validate(raw, shown)
     for problem in checked.problems:
-        print(problem.format(args.spec), file=sys.stderr)
+        print(problem.format(shown), file=sys.stderr)
     if checked.spec is None:
-        print("ecsdrop submit: not uploaded: the spec is invalid", file=sys.stderr)
-        return EXIT_FAILED
-    stack = _stack(args)
+        print(f"ecsdrop {command}: {shown}: the spec is invalid", file=sys.stderr)
+        return invalid_exit
+    return CheckedSpec(raw, checked.spec)
+
+
+def run_submit(args: argparse.Namespace) -> int:
+    checked = checked_spec("submit", args.spec, EXIT_FAILED)
+    if isinstance(checked, int):
+        return checked
+    stack = find_stack(args)
     if stack is None:
         return EXIT_USAGE
-    key = f"specs/{checked.spec.name}.yaml"
-    version = upload(stack, key, raw)
+    key = spec_key(stack, checked.spec.name)
+    version = upload(stack, key, checked.raw)
     print(f"uploaded s3://{stack.bucket}/{key} (version {version})", file=sys.stderr)
     if not args.wait:
         return EXIT_OK
     return follow_upload(stack, key, version, args)
+
+
+def spec_key(stack: Stack, service: str) -> str:
+    """Where a spec of ``service`` goes: the key that owns the service (``specs/web.json``
+    stays ``.json``), else ``specs/<service>.yaml``."""
+    return owner_key(stack.store.get_state(service)) or f"specs/{service}.yaml"
 
 
 def upload(stack: Stack, key: str, raw: bytes) -> str | None:
@@ -108,13 +129,13 @@ def upload(stack: Stack, key: str, raw: bytes) -> str | None:
         Key=key,
         Body=raw,
         ContentType="application/yaml",
-        Metadata={"uploader": _uploader()},
+        Metadata={"uploader": user_name()},
     )
     version = put.get("VersionId")
     return str(version) if version else None
 
 
-def _uploader() -> str:
+def user_name() -> str:
     try:
         return getpass.getuser()
     except (OSError, KeyError):
@@ -134,6 +155,15 @@ def follow_upload(stack: Stack, key: str, version: str | None, args: argparse.Na
     else:
         print(summary(result))
     return EXIT_OK if result["status"] in ("SUCCEEDED", "UNCHANGED") else EXIT_FAILED
+
+
+def start_run(stack: Stack, kind: str, service: str, request: dict[str, Any]) -> str:
+    """Start a run of the workflow directly (a rollback, a deletion retried); its ARN."""
+    name = f"{kind}-{service}-{time.time_ns()}"[:80]
+    started = stack.client("stepfunctions").start_execution(
+        stateMachineArn=stack.state_machine_arn, name=name, input=json.dumps(request)
+    )
+    return str(started["executionArn"])
 
 
 def find_execution(
@@ -170,30 +200,47 @@ def follow(
     stack: Stack, execution: str, service: str, timeout: float, out: TextIO
 ) -> dict[str, Any]:
     """Print the execution's steps as they happen; return the run's result."""
-    print(f"deployment {execution.rsplit(':', 1)[-1]}", file=out)
+    print(f"run {execution.rsplit(':', 1)[-1]}", file=out)
     follower = ExecutionFollower(stack.client("stepfunctions"), execution, out=out)
     progress = follower.follow(deadline=time.monotonic() + timeout)
     return outcome(stack, execution, progress.status, service)
 
 
+def run_record(stack: Stack, service: str, run: str) -> dict[str, Any]:
+    """What run ``run`` reported about itself: the status object while it is this run's,
+    else its history record (a run that may not write the status object, such as a second
+    key's, still records itself there); empty before the run has reported anything."""
+    report = read_status(stack, service) or {}
+    if report.get("deploymentId") == run:
+        return report
+    try:
+        history = stack.store.history(service, limit=50)
+    except AwsError:
+        return {}
+    return next((r for r in history if r.get("deploymentId") == run), {})
+
+
 def outcome(stack: Stack, execution: str, status: str, service: str) -> dict[str, Any]:
-    """The run's result: the status object when it is this run's, else the execution's."""
+    """The run's result, from what the run itself reported: never a previous run's."""
     sfn = stack.client("stepfunctions")
     described = sfn.describe_execution(executionArn=execution)
-    report = read_status(stack, service) or {}
-    this_run = report.get("deploymentId") == execution.rsplit(":", 1)[-1]
-    if status == "SUCCEEDED" and not this_run:
+    report = run_record(stack, service, execution.rsplit(":", 1)[-1])
+    if status == "SUCCEEDED" and not report:
         output = json.loads(described.get("output") or "{}")
         return {
             "status": "UNCHANGED",
             "service": service,
             "executionArn": execution,
-            "reason": (output.get("report") or {}).get("reason"),
+            "reason": (output.get("report") or {}).get("reason") or output.get("ignored"),
         }
-    state = report.get("state") if this_run else status
+    if status == "RUNNING":
+        state = report.get("state", "RUNNING")
+        state = "IN_PROGRESS" if state == "IN_PROGRESS" else "RUNNING"
+    else:
+        state = report.get("state") or status
     task = report.get("taskDefinition") or {}
     return {
-        "status": state if status != "RUNNING" else "RUNNING",
+        "status": state,
         "service": service,
         "executionArn": execution,
         "serviceArn": report.get("serviceArn"),
@@ -206,6 +253,8 @@ def outcome(stack: Stack, execution: str, status: str, service: str) -> dict[str
         "cause": report.get("cause") or described.get("cause"),
         "rolledBack": report.get("rolledBack"),
         "leftBehind": report.get("leftBehind"),
+        "deleted": report.get("deleted"),
+        "retained": report.get("retained"),
     }
 
 
@@ -221,16 +270,20 @@ def summary(result: dict[str, Any]) -> str:
     ):
         if result.get(key):
             lines.append(f"  {label}: {result[key]}{'s' if key == 'durationSeconds' else ''}")
+    for label, key in (
+        ("rolled back", "rolledBack"),
+        ("deleted", "deleted"),
+        ("still running", "retained"),
+        ("left behind", "leftBehind"),
+    ):
+        for item in result.get(key) or []:
+            lines.append(f"  {label}: {item}")
     return "\n".join(lines)
 
 
 def read_status(stack: Stack, service: str) -> dict[str, Any] | None:
-    try:
-        body = stack.client("s3").get_object(Bucket=stack.bucket, Key=f"status/{service}.json")
-    except ClientError:
-        return None
-    loaded: dict[str, Any] = json.loads(body["Body"].read())
-    return loaded
+    """The service's status object; None when there is none (AccessDenied is an error)."""
+    return stack.bucket_store.read_status(service)
 
 
 def _service_of(key: str) -> str:
@@ -241,7 +294,7 @@ def _service_of(key: str) -> str:
 
 
 def run_watch(args: argparse.Namespace) -> int:
-    stack = _stack(args)
+    stack = find_stack(args)
     if stack is None:
         return EXIT_USAGE
     sfn = stack.client("stepfunctions")
@@ -284,51 +337,77 @@ def running_execution(sfn: Any, state_machine: str, service: str | None) -> str 
 
 
 def run_status(args: argparse.Namespace) -> int:
-    stack = _stack(args)
+    stack = find_stack(args)
     if stack is None:
         return EXIT_USAGE
     report = read_status(stack, args.service)
-    current = _item(stack, f"SERVICE#{args.service}", "STATE")
+    current = stack.store.get_state(args.service)
     if report is None and current is None:
         print(f"ecsdrop status: no deployment of {args.service} is known", file=sys.stderr)
         return EXIT_FAILED
-    result = {"lastRun": report, "running": json.loads(current["doc"]) if current else None}
+    cluster = (current or report or {}).get("cluster") or "ecsdrop"
+    ecs = ecs_counts(Ecs(stack.client("ecs")).describe_service(cluster, args.service))
+    result = {"lastRun": report, "record": current, "ecs": ecs}
     if args.json:
         print(json.dumps(result, indent=2, default=str))
         return EXIT_OK
-    if report:
-        print(f"{args.service}: last run {report.get('state')} at {report.get('finishedAt')}")
-        for key in ("error", "cause"):
-            if report.get(key):
-                print(f"  {key}: {report[key]}")
-    if result["running"]:
-        running = result["running"]
-        print(f"  runs {running.get('taskDefinitionArn')}")
-        dns = (running.get("loadBalancer") or {}).get("dnsName")
-        if dns:
-            print(f"  load balancer: {dns}")
+    print("\n".join(status_lines(args.service, report, current, ecs)))
     return EXIT_OK
 
 
+def ecs_counts(service: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What ECS itself says of the service: its counts and deployments."""
+    if service is None:
+        return None
+    return {
+        "status": service.get("status"),
+        "desiredCount": service.get("desiredCount"),
+        "runningCount": service.get("runningCount"),
+        "pendingCount": service.get("pendingCount"),
+        "taskDefinition": service.get("taskDefinition"),
+        "deployments": [
+            {k: d.get(k) for k in ("id", "status", "rolloutState", "runningCount", "desiredCount")}
+            for d in service.get("deployments", [])
+        ],
+    }
+
+
+def status_lines(
+    service: str,
+    report: dict[str, Any] | None,
+    current: dict[str, Any] | None,
+    ecs: dict[str, Any] | None,
+) -> list[str]:
+    lines = []
+    if report:
+        when = report.get("finishedAt") or f"started {report.get('startedAt')}"
+        lines.append(f"{service}: last run {report.get('state')} at {when}")
+        lines += [f"  {key}: {report[key]}" for key in ("error", "cause") if report.get(key)]
+    else:
+        lines.append(f"{service}:")
+    if current:
+        state = current.get("status", "SUCCEEDED")
+        lines.append(f"  ecsdrop: {state} from {current.get('specKey')}")
+        if current.get("taskDefinitionArn"):
+            lines.append(f"  runs {current['taskDefinitionArn']}")
+        dns = (current.get("loadBalancer") or {}).get("dnsName")
+        if dns:
+            lines.append(f"  load balancer: {dns}")
+    if ecs is None:
+        lines.append("  ECS: no such service")
+    else:
+        lines.append(
+            f"  ECS: {ecs['runningCount']} running of {ecs['desiredCount']} desired"
+            f" ({ecs['pendingCount']} pending), {len(ecs['deployments'])} deployment(s)"
+        )
+    return lines
+
+
 def run_history(args: argparse.Namespace) -> int:
-    stack = _stack(args)
+    stack = find_stack(args)
     if stack is None:
         return EXIT_USAGE
-    try:
-        response = stack.client("dynamodb").query(
-            TableName=stack.table,
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :h)",
-            ExpressionAttributeValues={
-                ":pk": {"S": f"SERVICE#{args.service}"},
-                ":h": {"S": "HISTORY#"},
-            },
-            ScanIndexForward=False,
-            Limit=args.limit,
-        )
-    except (ClientError, BotoCoreError) as e:
-        print(f"ecsdrop history: {e}", file=sys.stderr)
-        return EXIT_FAILED
-    records = [json.loads(_deserialize(item["doc"])) for item in response.get("Items", [])]
+    records = stack.store.history(args.service, limit=args.limit)
     if args.json:
         print(json.dumps(records, indent=2, default=str))
         return EXIT_OK
@@ -342,14 +421,3 @@ def run_history(args: argparse.Namespace) -> int:
             + (f"  {record['error']}" if record.get("error") else "")
         )
     return EXIT_OK
-
-
-def _item(stack: Stack, pk: str, sk: str) -> dict[str, Any] | None:
-    try:
-        response = stack.client("dynamodb").get_item(
-            TableName=stack.table, Key={"PK": {"S": pk}, "SK": {"S": sk}}
-        )
-    except (ClientError, BotoCoreError):
-        return None
-    item = response.get("Item")
-    return {k: _deserialize(v) for k, v in item.items()} if item else None

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ecsdrop_cli import deploy_commands, local_commands, spec_commands
+from ecsdrop_cli import deploy_commands, lifecycle_commands, local_commands, spec_commands
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
     spec_commands.register(commands)
     deploy_commands.register(commands)
+    lifecycle_commands.register(commands)
     local_commands.register(commands)
     return parser
 

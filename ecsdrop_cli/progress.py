@@ -30,6 +30,9 @@ STEP_TITLES = {
     "Rejected": "Reject the spec",
     "LoadFailed": "Report the failure",
     "NotStarted": "Report the failure",
+    "Refused": "Refuse: not ecsdrop's to change",
+    "TearDown": "Tear down (deletion policy)",
+    "RecordDeletion": "Record the deletion",
 }
 _ENTERED = ("TaskStateEntered", "ChoiceStateEntered", "PassStateEntered", "WaitStateEntered")
 _EXITED = ("TaskStateExited", "PassStateExited", "WaitStateExited")

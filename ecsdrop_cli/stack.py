@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+
+from ecsdrop.aws.bucket import SpecBucket
+from ecsdrop.aws.store import StateStore
 
 DEFAULT_STACK = "ecsdrop"
 
@@ -45,8 +49,19 @@ class Stack:
     table: str
     event_bus: str
 
+    plan_function: str = ""  # older stacks have no Plan function (no `ecsdrop diff`)
+
     def client(self, service: str) -> Any:
         return _client(self.session, service, self.endpoint_url)
+
+    @cached_property
+    def store(self) -> StateStore:
+        """The installation's state table, read the way the pipeline reads it."""
+        return StateStore(self.client("dynamodb"), self.table)
+
+    @cached_property
+    def bucket_store(self) -> SpecBucket:
+        return SpecBucket(self.client("s3"), self.bucket)
 
     @classmethod
     def discover(cls, args: argparse.Namespace) -> Stack:
@@ -73,6 +88,7 @@ class Stack:
             state_machine_arn=outputs["StateMachineArn"],
             table=outputs["TableName"],
             event_bus=outputs["EventBusName"],
+            plan_function=outputs.get("PlanFunctionName", ""),
         )
 
 

@@ -495,6 +495,7 @@ class EcsRollouts:
         def create_service(response: Any) -> Any:
             result = original_create(response)
             service = _service_in(result)
+            _as_aws_describes(service, response._get_param)
             rollouts.on_created(
                 response.ecs_backend, service, response._get_param("deploymentConfiguration")
             )
@@ -539,6 +540,19 @@ class EcsRollouts:
         # moto's awsvpc tasks read the ENI's private DNS name, which it sets only in VPCs with
         # DNS hostnames enabled: give every ENI a default so such tasks can be created.
         patcher.replace(NetworkInterface, "private_dns_name", None)
+
+
+def _as_aws_describes(service: Any, param: Callable[..., Any]) -> None:
+    """Settings CreateService takes that moto forgets, and the values ECS reports for those
+    not given: a Fargate service runs platform LATEST, ECS Exec is off, a service behind a
+    load balancer has a grace period (0 when none was given)."""
+    fargate = (service.launch_type or "FARGATE") == "FARGATE"
+    service.platform_version = param("platformVersion") or ("LATEST" if fargate else None)
+    service.enable_execute_command = bool(param("enableExecuteCommand", False))
+    service.enable_ecs_managed_tags = bool(param("enableECSManagedTags", False))
+    grace = param("healthCheckGracePeriodSeconds")
+    if grace is not None or service.load_balancers:
+        service.health_check_grace_period_seconds = int(grace or 0)
 
 
 def _service_in(result: Any) -> Any:

@@ -26,6 +26,7 @@ from moto.awslambda.utils import get_backend as lambda_backend
 from moto.events.exceptions import ValidationException
 from moto.events.models import EventsBackend, Rule, events_backends
 from moto.s3 import notifications
+from moto.s3.models import S3Backend
 from moto.s3.notifications import _detail_type
 from moto.sns.models import sns_backends
 from moto.sqs.models import sqs_backends
@@ -207,6 +208,16 @@ class EventRouter:
             _publish_s3_event(router, account_id, bucket, event_name, key)
 
         patcher.replace(notifications, "_send_event_bridge_message", send_s3_event)
+        original_delete = S3Backend.delete_object
+
+        def delete_object(
+            backend: Any, bucket_name: str, key_name: str, *args: Any, **kw: Any
+        ) -> Any:
+            result = original_delete(backend, bucket_name, key_name, *args, **kw)
+            _announce_delete_marker(backend, bucket_name, key_name, result)
+            return result
+
+        patcher.replace(S3Backend, "delete_object", delete_object)
 
 
 def _aws_shaped(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -293,6 +304,27 @@ def _s3_detail(account_id: str, bucket: Any, event_name: str, key: Any) -> dict[
             "Delete Marker Created" if created_marker else "Permanently Deleted"
         )
     return detail
+
+
+def _announce_delete_marker(
+    backend: Any, bucket_name: str, key_name: str, result: tuple[bool, dict[str, Any]]
+) -> None:
+    """S3 announces a delete marker ("Object Deleted", deletion-type "Delete Marker
+    Created"); moto sends nothing when a delete in a versioned bucket creates one (deleting
+    a version, or from an unversioned bucket, it announces itself)."""
+    deleted, meta = result
+    if not (deleted and meta.get("delete-marker") == "true"):
+        return
+    bucket = backend.get_bucket(bucket_name)
+    marker = bucket.keys.get(key_name)
+    if marker is None or str(getattr(marker, "version_id", "")) != meta.get("version-id"):
+        return  # the version deleted was a marker itself: no new marker, nothing to tell
+    notifications.send_event(
+        backend.account_id,
+        notifications.S3NotificationEvent.OBJECT_REMOVED_DELETE_MARKER_CREATED_EVENT,
+        bucket,
+        marker,
+    )
 
 
 def _publish_s3_event(

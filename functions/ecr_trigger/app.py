@@ -16,6 +16,6 @@ from ecsdrop.runtime import runtime
 @event_source(data_class=EventBridgeEvent)
 def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
     rt = runtime(os.environ)
-    redeploys = on_image_push(event.raw_event, rt.store, rt.executions, rt.installation)
+    redeploys = on_image_push(event.raw_event, rt.store, rt.executions, rt.installation, rt.bucket)
     logger.info("image pushed", extra={"detail": event.detail, "redeploys": redeploys})
     return {"redeploys": redeploys}

@@ -5,7 +5,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ecsdrop.deploy.load import load
+from ecsdrop.deploy.load import start
 from ecsdrop.observability import logger, tracer
 from ecsdrop.runtime import runtime
 
@@ -14,9 +14,22 @@ from ecsdrop.runtime import runtime
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     rt = runtime(os.environ)
-    state = load(event["input"], event["execution"], rt.bucket, rt.guardrails, rt.installation)
+    document = start(
+        event["input"],
+        event["execution"],
+        bucket=rt.bucket,
+        guardrails=rt.guardrails,
+        installation=rt.installation,
+        store=rt.store,
+    )
+    deployment = document.get("deployment") or {}
     logger.info(
         "spec loaded",
-        extra={"service": state.deployment.service, "specDigest": state.deployment.spec_digest},
+        extra={
+            "service": deployment.get("service"),
+            "action": deployment.get("action"),
+            "specDigest": deployment.get("specDigest"),
+            "ignored": document.get("ignored"),
+        },
     )
-    return {**state.to_json(), "steps": {}, "lock": {}}
+    return document

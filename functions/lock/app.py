@@ -15,4 +15,5 @@ from ecsdrop.runtime import runtime
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     rt = runtime(os.environ)
-    return begin(WorkflowState.from_json(event), rt.store, rt.bucket, rt.reporter)
+    state = WorkflowState.from_json(event)
+    return begin(state, rt.store, rt.bucket, rt.reporter, ecs=rt.ecs, elbv2=rt.elbv2)

@@ -1,11 +1,13 @@
-"""Rollback: undo this run from its ledger, newest first."""
+"""Undo: roll a failed run back from its ledger (newest first), or tear down the service of
+a deleted spec as its deletionPolicy says."""
 
 import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ecsdrop.deploy.rollback import roll_back
+from ecsdrop.deploy.state import WorkflowState
+from ecsdrop.deploy.teardown import undo
 from ecsdrop.observability import logger, tracer
 from ecsdrop.runtime import runtime
 
@@ -14,7 +16,6 @@ from ecsdrop.runtime import runtime
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     rt = runtime(os.environ)
-    ledger = rt.ledger(event["deployment"]["id"])
-    report = roll_back(ledger.entries(), rt.gateways)
-    logger.info("rolled back", extra=report.to_json())
-    return report.to_json()
+    result = undo(WorkflowState.from_json(event), rt.teardown)
+    logger.info("undone", extra=result)
+    return result

@@ -145,3 +145,32 @@ NO_NETWORK: dict[str, list[str]] = {
     "route_tables": [],
     "security_groups": [],
 }
+
+
+def tagged_resources(client: Client, service: str) -> list[str]:
+    """Everything in the account tagged ``ecsdrop:service=<service>``, as the Resource Groups
+    Tagging API lists it (ECS, ELB, logs, EC2), beside the EC2 network (whose NAT gateways
+    the tagging API keeps listing once deleted) and the ECS service itself. Tasks are left
+    out: ECS forgets stopped tasks on its own within the hour."""
+    pages = (
+        client("resourcegroupstaggingapi")
+        .get_paginator("get_resources")
+        .paginate(TagFilters=[{"Key": "ecsdrop:service", "Values": [service]}])
+    )
+    arns = [
+        item["ResourceARN"]
+        for page in pages
+        for item in page["ResourceTagMappingList"]
+        if ":task/" not in item["ResourceARN"] and ":ec2:" not in item["ResourceARN"]
+    ]
+    network = [i for ids in tagged_network(client, service).values() for i in ids]
+    return sorted([arn for arn in arns if not _deleted_service(client, arn)] + network)
+
+
+def _deleted_service(client: Client, arn: str) -> bool:
+    """A deleted ECS service stays INACTIVE (describable, tags and all) for a while."""
+    if ":service/" not in arn or not arn.startswith("arn:aws:ecs:"):
+        return False
+    cluster, name = arn.rsplit("/", 2)[-2:]
+    found = client("ecs").describe_services(cluster=cluster, services=[name])["services"]
+    return all(s["status"] == "INACTIVE" for s in found)

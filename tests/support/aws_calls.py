@@ -42,7 +42,11 @@ TABLE_LABELS: dict[tuple[str, str], Callable[[], set[str]]] = {
     ("aws/ec2.py", "find_tagged"): _ec2_describe_labels,
 }
 # IAM prefixes whose botocore model has another name.
-_MODEL_OF_PREFIX = {"elasticloadbalancing": "elbv2", "states": "stepfunctions"}
+_MODEL_OF_PREFIX = {
+    "elasticloadbalancing": "elbv2",
+    "states": "stepfunctions",
+    "tagging": "resourcegroupstaggingapi",
+}
 
 
 class UnreadableLabel(Exception):

@@ -17,7 +17,7 @@ import boto3
 
 from ecsdrop.aws.clients import AwsClients
 from ecsdrop.deploy.finish import conclude
-from ecsdrop.deploy.load import load
+from ecsdrop.deploy.load import load, start
 from ecsdrop.deploy.load_balancer import ensure_load_balancer
 from ecsdrop.deploy.lock import begin
 from ecsdrop.deploy.network import ensure_network
@@ -25,6 +25,7 @@ from ecsdrop.deploy.rollback import roll_back
 from ecsdrop.deploy.service import deploy_service
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.deploy.task_definition import register_task_definition
+from ecsdrop.deploy.teardown import undo
 from ecsdrop.runtime import Runtime
 from tests.support.architecture import tagged_network
 from tests.support.template import ROOT, resource
@@ -145,7 +146,14 @@ class MotoStack:
         state = load(
             self.s3_event(key, version), self.execution(), rt.bucket, rt.guardrails, rt.installation
         ).to_json()
-        state["lock"] = begin(WorkflowState.from_json(state), rt.store, rt.bucket, rt.reporter)
+        state["lock"] = begin(
+            WorkflowState.from_json(state),
+            rt.store,
+            rt.bucket,
+            rt.reporter,
+            ecs=rt.ecs,
+            elbv2=rt.elbv2,
+        )
         return state
 
     def step(self, state: dict[str, Any], name: str) -> dict[str, Any]:
@@ -177,6 +185,38 @@ class MotoStack:
             self.step(state, name)
         state["report"] = conclude({"outcome": "SUCCEEDED", "state": state}, self.runtime.reporter)
         return state
+
+    def delete(self, key: str = "specs/scorekeep.yaml") -> dict[str, Any]:
+        """Delete the spec (a delete marker) and run the deletion as the workflow does:
+        load, lock, tear down (when there is something to delete), record."""
+        rt = self.runtime
+        marker = self.session.client("s3").delete_object(Bucket=BUCKET, Key=key)["VersionId"]
+        event = copy.deepcopy(real_event("s3-object-deleted.json"))
+        event["detail"]["bucket"]["name"] = BUCKET
+        event["detail"]["object"].update({"key": key, "version-id": marker})
+        loaded = start(
+            event,
+            self.execution(),
+            bucket=rt.bucket,
+            guardrails=rt.guardrails,
+            installation=rt.installation,
+            store=rt.store,
+        )
+        if "ignored" in loaded:
+            return loaded
+        loaded["lock"] = begin(
+            WorkflowState.from_json(loaded),
+            rt.store,
+            rt.bucket,
+            rt.reporter,
+            ecs=rt.ecs,
+            elbv2=rt.elbv2,
+        )
+        if loaded["lock"]["noop"]:
+            return loaded
+        loaded["teardown"] = undo(WorkflowState.from_json(loaded), rt.teardown)
+        loaded["report"] = conclude({"outcome": "DELETE", "state": loaded}, rt.reporter)
+        return loaded
 
     def fail_and_roll_back(self, state: dict[str, Any], error: str = "X") -> dict[str, Any]:
         entries = self.runtime.ledger(state["deployment"]["id"]).entries()

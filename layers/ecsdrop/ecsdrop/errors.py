@@ -64,6 +64,10 @@ class LockHeldError(EcsdropError):
     """Another deployment of the same service holds the lock; the workflow waits and retries."""
 
 
+class OwnershipError(EcsdropError):
+    """The run would change something ecsdrop did not create and the spec does not adopt."""
+
+
 class DeploymentFailedError(EcsdropError):
     """ECS did not bring the new revision to a steady state (failed or rolled back by ECS)."""
 

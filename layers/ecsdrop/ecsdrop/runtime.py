@@ -19,10 +19,14 @@ from ecsdrop.aws.events import EventPublisher
 from ecsdrop.aws.executions import Executions
 from ecsdrop.aws.logs import Logs
 from ecsdrop.aws.store import StateStore
+from ecsdrop.aws.tagging import TaggedResources
 from ecsdrop.aws.tokens import TaskTokens
+from ecsdrop.deploy.diff import Running
 from ecsdrop.deploy.finish import Reporter
 from ecsdrop.deploy.ledger import Ledger
+from ecsdrop.deploy.plan import Planner
 from ecsdrop.deploy.rollback import Gateways
+from ecsdrop.deploy.teardown import Teardown
 from ecsdrop.settings import (
     InstallationSettings,
     TriggerSettings,
@@ -62,9 +66,17 @@ class Runtime:
         return SpecBucket(self.clients.s3, self.workflow.bucket_name)
 
     @cached_property
+    def publisher(self) -> EventPublisher:
+        return EventPublisher(self.clients.events, self.workflow.event_bus_name)
+
+    @cached_property
     def reporter(self) -> Reporter:
-        publisher = EventPublisher(self.clients.events, self.workflow.event_bus_name)
-        return Reporter(self.store, self.bucket, publisher, self.installation.region)
+        return Reporter(self.store, self.bucket, self.publisher, self.installation.region)
+
+    @cached_property
+    def planner(self) -> Planner:
+        running = Running(self.ecs, self.ecr, self.autoscaling, self.store)
+        return Planner(self.bucket, self.guardrails, self.installation, running, self.publisher)
 
     @cached_property
     def ecs(self) -> Ecs:
@@ -97,6 +109,11 @@ class Runtime:
     @cached_property
     def gateways(self) -> Gateways:
         return Gateways(self.ecs, self.ec2, self.elbv2, self.logs, self.autoscaling)
+
+    @cached_property
+    def teardown(self) -> Teardown:
+        tagged = TaggedResources(self.clients.tagging)
+        return Teardown(self.gateways, tagged, self.installation, self.store)
 
     @cached_property
     def executions(self) -> Executions:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from ecsdrop.deploy.load import service_name_of
+from ecsdrop.deploy.load import service_name_near, service_name_of
 
 # The guardrails of the hostile suite's installation (template parameters), and the same
 # as an `ecsdrop validate --policy` file.
@@ -63,8 +63,9 @@ class HostileCase:
 
     @property
     def service(self) -> str | None:
-        """The service the key names (None when the key is itself the problem)."""
-        return service_name_of(self.upload_key)
+        """The service the rejection is reported for: the one the key names, or the one its
+        file name suggests when the key is itself the problem (None when neither can)."""
+        return service_name_of(self.upload_key) or service_name_near(self.upload_key)
 
 
 def valid(name: str) -> str:

@@ -114,7 +114,7 @@ def test_a_hostile_upload_is_rejected_and_creates_nothing(
         assert status["deploymentId"] == execution.rsplit(":", 1)[-1]
         assert status["state"] == "REJECTED"
         assert case.says in status["cause"]
-    else:  # the key names no service: there is no status object to write
+    else:  # neither the key nor its file name names a service: no status object to write
         assert event["detail"]["service"] is None
     assert_nothing_deployed(installation)
 
@@ -136,4 +136,8 @@ def test_the_installation_would_deploy_the_spec_the_cases_start_from(
     assert execution is not None
     installation.wait_for_end(execution)
 
-    assert states_entered(installation, execution)[:2] == ["LoadSpec", "AcquireLock"]
+    assert states_entered(installation, execution)[:3] == [
+        "LoadSpec",
+        "AnythingToLoad",
+        "AcquireLock",
+    ]

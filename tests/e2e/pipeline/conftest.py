@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import pytest
 
 from ecsdrop_cli.deploy_commands import find_execution, follow, started_by_upload, upload
 from ecsdrop_cli.local_commands import push_image
+from ecsdrop_cli.main import main
 from ecsdrop_cli.stack import Stack
 from localcloud import LocalCloud
 from tests.support.template import ROOT
@@ -49,6 +51,42 @@ class Pipeline:
         assert result["status"] != "RUNNING", f"{execution} still running after the deadline"
         return result
 
+    def upload(self, key: str, text: str) -> str | None:
+        return upload(self.stack, key, text.encode())
+
+    def delete(self, key: str, service: str) -> dict[str, Any]:
+        """Delete the spec (a delete marker, as `aws s3 rm` makes) and follow the run."""
+        marker = self.client("s3").delete_object(Bucket=self.stack.bucket, Key=key)["VersionId"]
+
+        def wanted(started: dict[str, Any]) -> bool:
+            obj = (started.get("detail") or {}).get("object") or {}
+            return bool(obj.get("key") == key and obj.get("version-id") == marker)
+
+        return self.follow(wanted, service)
+
+    def redeploy_of(self, service: str) -> dict[str, Any]:
+        """Follow the newest redeploy (an ECR push, a rollback) of ``service``."""
+
+        def wanted(started: dict[str, Any]) -> bool:
+            return bool((started.get("redeploy") or {}).get("service") == service)
+
+        return self.follow(wanted, service)
+
+    def executions_of(self, service: str) -> list[dict[str, Any]]:
+        """The inputs of every execution that concerns ``service`` (uploads, deletes and
+        redeploys), newest first."""
+        sfn = self.client("stepfunctions")
+        listed = sfn.list_executions(stateMachineArn=self.stack.state_machine_arn)["executions"]
+        inputs = [
+            json.loads(sfn.describe_execution(executionArn=e["executionArn"])["input"])
+            for e in listed
+        ]
+        return [i for i in inputs if _concerns(i, service)]
+
+    def cli(self, *args: str) -> int:
+        """Run `ecsdrop ARGS --endpoint-url <the local cloud>` in this process."""
+        return main([*args, "--endpoint-url", self.cloud.endpoint])
+
     def state(self, service: str) -> dict[str, Any]:
         from ecsdrop.aws.store import StateStore
 
@@ -75,6 +113,14 @@ def pipeline() -> Iterator[Pipeline]:
 def no_faults_after(pipeline: Pipeline) -> Iterator[None]:
     yield
     pipeline.cloud.clear_faults()
+
+
+def _concerns(started: dict[str, Any], service: str) -> bool:
+    key = ((started.get("detail") or {}).get("object") or {}).get("key", "")
+    request = started.get("redeploy") or started.get("delete") or {}
+    return bool(
+        request.get("service") == service or key.rsplit("/", 1)[-1].split(".")[0] == service
+    )
 
 
 def scorekeep(name: str, **replacements: str) -> str:

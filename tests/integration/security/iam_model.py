@@ -24,6 +24,8 @@ LABEL_ACTIONS: dict[str, set[str]] = {
     "s3:HeadObject": {"s3:GetObject", "s3:GetObjectVersion"},
     "s3:GetObject": {"s3:GetObject", "s3:GetObjectVersion"},
     "dynamodb:Query GSI1": {"dynamodb:Query"},
+    # The Resource Groups Tagging API signs as "tagging"; IAM calls it "tag".
+    "tagging:GetResources": {"tag:GetResources"},
 }
 
 # What AWS also checks on the caller when it makes the call.

@@ -34,6 +34,7 @@ WILDCARD_ONLY_ACTIONS = {
     "ecs:DescribeTaskDefinition",
     "ecs:DeregisterTaskDefinition",
     "application-autoscaling:DescribeScalableTargets",
+    "tag:GetResources",
     *(
         f"ec2:{action}"
         for action in (
@@ -54,6 +55,7 @@ WILDCARD_ONLY_ACTIONS = {
             "DescribeListeners",
             "DescribeLoadBalancers",
             "DescribeRules",
+            "DescribeTags",
             "DescribeTargetGroups",
         )
     ),
@@ -135,7 +137,11 @@ def test_the_analysis_reaches_every_aws_call_in_the_library() -> None:
         if "aws_call(" in _source(node) and name != "aws_call"
     }
     # Used by the CLI only (ecsdrop status), never by a Lambda function.
-    cli_only = {"ecsdrop.aws.bucket.SpecBucket.read_status", "ecsdrop.aws.store.StateStore.history"}
+    cli_only = {
+        "ecsdrop.aws.bucket.SpecBucket.read_status",
+        "ecsdrop.aws.store.StateStore.history",
+        "ecsdrop.aws.store.StateStore._scan",  # ecsdrop list
+    }
 
     assert with_calls - everything - cli_only == set()
 
@@ -151,7 +157,7 @@ def test_the_analysis_tells_the_steps_apart() -> None:
     labels = reached_labels()
     assert labels["CheckRolloutFunction"] == {"ecs:DescribeServices"}
     assert labels["NotifierFunction"] == {"secretsmanager:GetSecretValue"}
-    assert labels["LoadSpecFunction"] == {"s3:HeadObject", "s3:GetObject"}
+    assert labels["LoadSpecFunction"] == {"s3:HeadObject", "s3:GetObject", "dynamodb:GetItem"}
     assert "ec2:CreateVpc" in labels["NetworkFunction"]
     assert not any(label.startswith("ec2:") for label in labels["ServiceFunction"])
 
@@ -213,7 +219,7 @@ def test_pass_role_only_for_the_allowed_roles_and_only_to_ecs_tasks() -> None:
 
 def test_the_validator_allows_exactly_the_roles_ecsdrop_may_pass() -> None:
     """The Load function's guardrail and the PassRole statements name the same roles."""
-    allowed = resource("LoadSpecFunction")["Properties"]["Environment"]["Variables"][
+    allowed = template()["Globals"]["Function"]["Environment"]["Variables"][
         "ALLOWED_ROLE_ARN_PREFIXES"
     ]
     any_role, some_roles = allowed["Fn::If"][1], allowed["Fn::If"][2]
@@ -303,7 +309,7 @@ def test_the_table_and_topic_are_encrypted_and_the_table_recoverable() -> None:
 
 
 def test_guardrail_parameters_reach_the_load_function() -> None:
-    variables = resource("LoadSpecFunction")["Properties"]["Environment"]["Variables"]
+    variables = template()["Globals"]["Function"]["Environment"]["Variables"]
     parameters = template()["Parameters"]
 
     assert variables["ALLOWED_REGISTRIES"] == {"Ref": "AllowedRegistries"}

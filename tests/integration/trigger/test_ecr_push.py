@@ -49,7 +49,11 @@ def test_a_push_of_a_followed_tag_starts_a_redeploy_pinned_to_the_digest(
     digest = stack.push_image("scorekeep-api", "latest", "api-2")
     rt = stack.runtime
     done = on_image_push(
-        push_event("scorekeep-api", "latest", digest), rt.store, executions, rt.installation
+        push_event("scorekeep-api", "latest", digest),
+        rt.store,
+        executions,
+        rt.installation,
+        rt.bucket,
     )
     assert [d["result"] for d in done] == ["started"]
     (request,) = started(aws, executions)
@@ -69,8 +73,8 @@ def test_the_same_push_delivered_twice_redeploys_once(
     digest = stack.push_image("scorekeep-api", "latest", "api-2")
     rt = stack.runtime
     event = push_event("scorekeep-api", "latest", digest)
-    on_image_push(event, rt.store, executions, rt.installation)
-    on_image_push(event, rt.store, executions, rt.installation)
+    on_image_push(event, rt.store, executions, rt.installation, rt.bucket)
+    on_image_push(event, rt.store, executions, rt.installation, rt.bucket)
     assert len(started(aws, executions)) == 1
 
 
@@ -83,7 +87,7 @@ def test_a_push_nobody_follows_does_nothing(
         push_event("scorekeep-api", "v2", "sha256:" + "b" * 64),  # another tag
         push_event("unrelated", "latest", "sha256:" + "c" * 64),  # another repository
     ):
-        assert on_image_push(event, rt.store, executions, rt.installation) == []
+        assert on_image_push(event, rt.store, executions, rt.installation, rt.bucket) == []
     assert started(aws, executions) == []
 
 
@@ -95,7 +99,11 @@ def test_a_push_of_the_digest_already_running_is_skipped(
     digest = running.split("@", 1)[1]
     rt = stack.runtime
     done = on_image_push(
-        push_event("scorekeep-api", "latest", digest), rt.store, executions, rt.installation
+        push_event("scorekeep-api", "latest", digest),
+        rt.store,
+        executions,
+        rt.installation,
+        rt.bucket,
     )
     assert done == [
         {"service": "scorekeep", "result": "skipped", "reason": "already runs this digest"}

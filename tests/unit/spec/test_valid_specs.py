@@ -179,6 +179,8 @@ def test_defaults_fill_the_service_and_notifications(
         "enableExecuteCommand": False,
         "propagateTags": "SERVICE",
         "tags": {},
+        "adopt": False,
+        "deletionPolicy": "retain",
     }
     assert spec.notifications == {"channels": [], "states": list(ALL_STATES)}
 

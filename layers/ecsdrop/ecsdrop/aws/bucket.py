@@ -22,6 +22,12 @@ class SpecObject:
     uploader: str | None
 
 
+@dataclass(frozen=True)
+class CurrentVersion:
+    deleted: bool
+    version_id: str | None
+
+
 class SpecBucket:
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3
@@ -48,12 +54,16 @@ class SpecBucket:
             uploader=response.get("Metadata", {}).get("uploader"),
         )
 
-    def current_version(self, key: str) -> str | None:
-        """The version id of the newest upload of ``key`` (None in an unversioned bucket)."""
-        with aws_call("s3:HeadObject"):
-            head = self._s3.head_object(Bucket=self.name, Key=key)
+    def current_version(self, key: str) -> CurrentVersion:
+        """The newest version of ``key``: its id (None in an unversioned bucket), or that
+        the key is deleted (its newest version is a delete marker, or there is none)."""
+        try:
+            with aws_call("s3:HeadObject"):
+                head = self._s3.head_object(Bucket=self.name, Key=key)
+        except NotFoundError:
+            return CurrentVersion(deleted=True, version_id=None)
         version = head.get("VersionId")
-        return str(version) if version and version != "null" else None
+        return CurrentVersion(False, str(version) if version and version != "null" else None)
 
     def write_status(self, service: str, status: dict[str, Any]) -> str:
         key = f"{STATUS_PREFIX}{service}.json"

@@ -71,3 +71,7 @@ class AwsClients:
     @cached_property
     def autoscaling(self) -> Any:
         return self.client("application-autoscaling")
+
+    @cached_property
+    def tagging(self) -> Any:
+        return self.client("resourcegroupstaggingapi")

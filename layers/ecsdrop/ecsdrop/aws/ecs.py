@@ -56,11 +56,16 @@ class Ecs:
     # ------------------------------------------------------------------ task definitions
 
     def latest_task_definition(self, family: str) -> dict[str, Any] | None:
-        """The family's latest ACTIVE revision as RegisterTaskDefinition input plus its ARN."""
+        """The family's latest ACTIVE revision (with its tags), or None."""
+        return self.task_definition(family)
+
+    def task_definition(self, reference: str) -> dict[str, Any] | None:
+        """The ACTIVE revision a family name (its latest), ``family:revision`` or ARN names,
+        with its tags; None when there is none."""
         try:
             with aws_call("ecs:DescribeTaskDefinition"):
                 response = self._ecs.describe_task_definition(
-                    taskDefinition=family, include=["TAGS"]
+                    taskDefinition=reference, include=["TAGS"]
                 )
         except NotFoundError:
             return None
@@ -86,6 +91,15 @@ class Ecs:
     def deregister_task_definition(self, arn: str) -> None:
         with aws_call("ecs:DeregisterTaskDefinition"):
             self._ecs.deregister_task_definition(taskDefinition=arn)
+
+    def delete_task_definition(self, arn: str) -> None:
+        """Delete an INACTIVE revision (NotFoundError when it is gone already)."""
+        with aws_call("ecs:DeleteTaskDefinitions"):
+            failures = self._ecs.delete_task_definitions(taskDefinitions=[arn]).get("failures")
+        if failures:
+            reason = str(failures[0].get("reason", ""))
+            error = NotFoundError if "does not exist" in reason else AwsError
+            raise error(f"ecs:DeleteTaskDefinitions: {arn}: {reason}")
 
     # ------------------------------------------------------------------ services
 
@@ -115,3 +129,15 @@ class Ecs:
     def delete_service(self, cluster: str, name: str) -> None:
         with aws_call("ecs:DeleteService"):
             self._ecs.delete_service(cluster=cluster, service=name, force=True)
+
+    # ------------------------------------------------------------------ tags
+
+    def tag_resource(self, arn: str, tags: dict[str, str]) -> None:
+        with aws_call("ecs:TagResource"):
+            self._ecs.tag_resource(
+                resourceArn=arn, tags=[{"key": k, "value": v} for k, v in tags.items()]
+            )
+
+    def untag_resource(self, arn: str, keys: list[str]) -> None:
+        with aws_call("ecs:UntagResource"):
+            self._ecs.untag_resource(resourceArn=arn, tagKeys=keys)

@@ -65,6 +65,12 @@ class Elbv2:
                 WaiterConfig={"Delay": 10, "MaxAttempts": max(1, max_seconds // 10)},
             )
 
+    def tags(self, arn: str) -> dict[str, str]:
+        """A load balancer's, target group's, listener's or rule's tags."""
+        with aws_call("elasticloadbalancing:DescribeTags"):
+            described = self._elb.describe_tags(ResourceArns=[arn])["TagDescriptions"]
+        return {t["Key"]: t.get("Value", "") for d in described for t in d.get("Tags", [])}
+
     # ------------------------------------------------------------------ target groups
 
     def find_target_group(self, name: str) -> dict[str, Any] | None:

@@ -51,6 +51,8 @@ NOT_FOUND_CODES = frozenset(
         "ServiceNotActiveException",
         "ClusterNotFoundException",
         "NoSuchKey",
+        "404",  # S3's HeadObject: no body, so no code but the status
+        "NotFound",
         "NoSuchBucket",
         "NoSuchVersion",
         "LoadBalancerNotFound",

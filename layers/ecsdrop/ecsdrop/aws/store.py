@@ -85,11 +85,15 @@ class StateStore:
             who = holder.owner if holder else "another deployment"
             raise LockHeldError(f"service {service} is being deployed by {who}")
 
-    def lock_holder(self, service: str) -> LockInfo | None:
+    def lock_holder(self, service: str, live_only: bool = False) -> LockInfo | None:
+        """Who holds the service's lock; with ``live_only``, None once the lock has expired."""
         item = self._get(f"SERVICE#{service}", "LOCK")
         if item is None:
             return None
-        return LockInfo(item["owner"], item.get("executionArn", ""), int(item["expiresAt"]))
+        holder = LockInfo(item["owner"], item.get("executionArn", ""), int(item["expiresAt"]))
+        if live_only and holder.expires_at < int(self._clock()):
+            return None
+        return holder
 
     def release_lock(self, service: str, owner: str) -> bool:
         """Release the lock if ``owner`` holds it; False when it was not (or no longer) held."""
@@ -133,6 +137,12 @@ class StateStore:
             Item=_item({"PK": f"SERVICE#{service}", "SK": "STATE", **_state_values(previous)}),
             **condition,
         )
+
+    def services(self) -> list[dict[str, Any]]:
+        """The state of every service ecsdrop has deployed, by name."""
+        items = self._scan("SK = :state", {":state": _serialize("STATE")})
+        states = [json.loads(item["doc"]) for item in items]
+        return sorted(states, key=lambda state: str(state.get("service", "")))
 
     def add_history(self, service: str, record: dict[str, Any]) -> None:
         """One record per deployment: a retried report rewrites it instead of adding one."""
@@ -252,6 +262,16 @@ class StateStore:
     def _delete(self, pk: str, sk: str) -> None:
         with aws_call("dynamodb:DeleteItem"):
             self._db.delete_item(TableName=self._table, Key=_item({"PK": pk, "SK": sk}))
+
+    def _scan(self, condition: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+        with aws_call("dynamodb:Scan"):
+            pages = self._db.get_paginator("scan").paginate(
+                TableName=self._table,
+                FilterExpression=condition,
+                ExpressionAttributeValues=values,
+                ConsistentRead=True,
+            )
+            return [_plain(item) for page in pages for item in page.get("Items", [])]
 
     def _query(
         self, pk: str, sk_prefix: str, limit: int | None = None, newest_first: bool = False

@@ -22,8 +22,9 @@ from typing import Any
 from ecsdrop.aws.bucket import SpecBucket
 from ecsdrop.aws.events import EventPublisher
 from ecsdrop.aws.store import StateStore
-from ecsdrop.deploy.load import service_name_of, source_of
+from ecsdrop.deploy.load import owner_key, service_name_near, service_name_of, source_of
 from ecsdrop.deploy.state import WorkflowState
+from ecsdrop.deploy.teardown import DELETE_FAILED, DELETED, RETAINED
 from ecsdrop.errors import AwsError
 from ecsdrop.observability import logger
 
@@ -34,6 +35,8 @@ FAILED = "FAILED"
 ROLLED_BACK = "ROLLED_BACK"
 ROLLBACK_FAILED = "ROLLBACK_FAILED"
 NOOP = "NOOP"
+IN_PROGRESS = "IN_PROGRESS"  # the status object's state while a run holds the lock
+DELETE = "DELETE"  # the Finish step's outcome after a teardown: DELETED, RETAINED or DELETE_FAILED
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,13 @@ class Reporter:
     region: str
 
     def started(self, state: WorkflowState, previous: dict[str, Any] | None) -> None:
+        """Announce the run, and let the status object say it is in progress (so nobody
+        reads the previous run's outcome as this one's)."""
         detail = _detail(state, STARTED, self.region)
         detail["taskDefinition"]["previous"] = (previous or {}).get("taskDefinitionArn")
+        service = state.deployment.service
+        status = {**detail, "state": IN_PROGRESS, "finishedAt": None, "durationSeconds": None}
+        self._attempt("write the status object", lambda: self.bucket.write_status(service, status))
         self._attempt("publish the event", lambda: self.publisher.publish(detail, []))
 
     def succeeded(self, state: WorkflowState) -> dict[str, Any]:
@@ -69,6 +77,9 @@ class Reporter:
             "network": network,
             "loadBalancer": load_balancer,
             "triggers": state.spec.triggers,
+            # the complete spec that runs (images as deployed): what diff compares with, and
+            # what deleting the spec tears down by
+            "spec": state.spec.to_json(),
             "updatedAt": _now(),
         }
         self.store.put_state(deployment.service, current)
@@ -108,6 +119,51 @@ class Reporter:
         failures = self._restore_record(state) if state.lock.get("acquired") else []
         return self._finish(state, detail, failures)
 
+    def ended(
+        self, state: WorkflowState, teardown: dict[str, Any] | None, error: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """A deletion's end: record what is left of the service (nothing, what still runs,
+        or what could not be removed), stop its ECR redeploys, free the lock, announce it."""
+        deployment = state.deployment
+        previous: dict[str, Any] = state.lock.get("previous") or {}
+        outcome = DELETE_FAILED if error or not teardown else str(teardown["outcome"])
+        detail = _detail(state, outcome, self.region)
+        detail["taskDefinition"]["previous"] = previous.get("taskDefinitionArn")
+        detail["taskDefinition"]["previousRevision"] = _revision(previous.get("taskDefinitionArn"))
+        detail["serviceArn"] = previous.get("serviceArn")
+        detail["loadBalancerDnsName"] = (previous.get("loadBalancer") or {}).get("dnsName")
+        if error:
+            detail.update(_error_fields(error))
+            detail["leftBehind"] = [
+                f"the teardown stopped: what ecsdrop created for {deployment.service} may be "
+                f"left; `ecsdrop delete {deployment.service}` tries again"
+            ]
+        elif outcome == RETAINED:
+            detail["retained"] = list((teardown or {}).get("retained", []))
+        else:
+            detail["deleted"] = list((teardown or {}).get("deleted", []))
+            detail["leftBehind"] = list((teardown or {}).get("left", []))
+        if outcome == DELETE_FAILED and not error:
+            detail["error"] = "DeleteFailedError"
+            detail["cause"] = "; ".join(detail["leftBehind"])
+        record = {
+            **(previous if outcome != DELETED else {}),
+            "status": outcome,
+            "service": deployment.service,
+            "cluster": deployment.cluster,
+            "deploymentId": deployment.id,
+            "specKey": deployment.spec_key,
+            "specVersionId": deployment.spec_version_id,
+            "triggers": [],
+            "updatedAt": _now(),
+        }
+        for field in ("retained", "leftBehind"):
+            if field in detail:
+                record[field] = detail[field]
+        self.store.put_state(deployment.service, record)
+        self.store.set_triggers(deployment.service, [])
+        return self._finish(state, detail)
+
     def rejected_or_failed_early(
         self, event: dict[str, Any], execution: dict[str, Any], outcome: str, error: dict[str, Any]
     ) -> dict[str, Any]:
@@ -117,7 +173,7 @@ class Reporter:
             key, version, trigger = source.key, source.version_id, source.trigger
         except Exception:  # noqa: BLE001 -- the event itself was unreadable; report that
             key, version, trigger = None, None, {"type": "unknown"}
-        service = service_name_of(key) if key else None
+        service = (service_name_of(key) or service_name_near(key)) if key else None
         detail = {
             "state": outcome,
             "service": service,
@@ -133,8 +189,9 @@ class Reporter:
             **_error_fields(error),
         }
         detail["durationSeconds"] = _duration(detail["startedAt"], detail["finishedAt"])
-        if service:
-            failures = self._report(service, detail, [])
+        if service and key:
+            owns = self._owns_status(service, key)
+            failures = self._report(service, detail, [], status=owns)
         else:
             published = self._attempt(
                 "publish the event", lambda: self.publisher.publish(detail, [])
@@ -166,16 +223,31 @@ class Reporter:
         )
         failures += [released] if released else []
         resources = [r for r in [detail.get("serviceArn")] if r]
-        failures += self._report(deployment.service, detail, resources)
+        owner = owner_key(state.lock.get("previous"))
+        owns = owner is None or owner == deployment.spec_key
+        failures += self._report(deployment.service, detail, resources, status=owns)
         return {**detail, "unreported": failures} if failures else detail
 
-    def _report(self, service: str, detail: dict[str, Any], resources: list[str]) -> list[str]:
+    def _owns_status(self, service: str, key: str) -> bool:
+        """Whether a run from ``key`` may write the service's status object: not when
+        another key owns the service (its status says how the service runs)."""
+        try:
+            owner = owner_key(self.store.get_state(service))
+        except AwsError:
+            return False
+        return owner is None or owner == key
+
+    def _report(
+        self, service: str, detail: dict[str, Any], resources: list[str], status: bool = True
+    ) -> list[str]:
         """Status object, history and event: each attempted, whatever the others did."""
         attempts: list[tuple[str, Callable[[], object]]] = [
-            ("write the status object", lambda: self.bucket.write_status(service, detail)),
             ("add to the history", lambda: self.store.add_history(service, detail)),
             ("publish the event", lambda: self.publisher.publish(detail, resources)),
         ]
+        if status:
+            write = ("write the status object", lambda: self.bucket.write_status(service, detail))
+            attempts.insert(0, write)
         return [f for f in (self._attempt(what, action) for what, action in attempts) if f]
 
     @staticmethod
@@ -198,6 +270,7 @@ def _detail(state: WorkflowState, outcome: str, region: str) -> dict[str, Any]:
     finished = _now()
     return {
         "state": outcome,
+        "action": deployment.action,
         "service": deployment.service,
         "cluster": deployment.cluster,
         "deploymentId": deployment.id,
@@ -283,6 +356,7 @@ def conclude(payload: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
         return reporter.succeeded(state)
     if outcome == NOOP:
         return reporter.no_op(state)
-    return reporter.failed(
-        state, outcome, raw.get("error") or {}, raw.get("rollback"), raw.get("rollbackError")
-    )
+    if outcome == DELETE:
+        return reporter.ended(state, raw.get("teardown"), raw.get("error"))
+    error = payload.get("error") or raw.get("error") or {}
+    return reporter.failed(state, outcome, error, raw.get("rollback"), raw.get("rollbackError"))

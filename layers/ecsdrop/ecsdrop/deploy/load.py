@@ -1,20 +1,32 @@
-"""Load & validate: read the spec at its exact version, validate it, start the deployment."""
+"""Load & validate: read the spec at its exact version, validate it, start the deployment.
+
+Four things start a run: an S3 "Object Created" event for ``specs/<service>.yaml`` (deploy),
+an S3 "Object Deleted" event for it (the service's end), and the requests ecsdrop itself
+sends: ``redeploy`` (an ECR push, ``ecsdrop rollback``) and ``delete`` (``ecsdrop delete``).
+"""
 
 from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from ecsdrop.aws.bucket import SpecBucket
-from ecsdrop.deploy.state import Deployment, WorkflowState
-from ecsdrop.errors import SpecError
+from ecsdrop.aws.store import StateStore
+from ecsdrop.deploy.state import DELETE, DEPLOY, Deployment, WorkflowState
+from ecsdrop.errors import LockHeldError, SpecError
 from ecsdrop.spec import Guardrails, Installation, Spec, validate
 from ecsdrop.spec.problems import Problem
 
 SPEC_PREFIX = "specs/"
-_SPEC_KEY = re.compile(r"^specs/(?P<name>[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)\.(ya?ml|json)\Z")
+_NAME = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+_SPEC_KEY = re.compile(rf"^specs/(?P<name>{_NAME})\.(ya?ml|json)\Z")
+_SERVICE_NAME = re.compile(rf"^{_NAME}\Z")
+KEY_RULE = "a spec lives at specs/<service>.yaml (or .yml, .json)"
+# Of the state item's statuses, those whose spec key still owns the service's name.
+OWNING_STATUSES = frozenset({"SUCCEEDED", "DELETE_FAILED"})
 
 
 @dataclass(frozen=True)
@@ -24,11 +36,13 @@ class SpecSource:
     key: str
     version_id: str | None
     trigger: dict[str, Any]
-    image_overrides: dict[str, str]
+    image_overrides: dict[str, str] = field(default_factory=dict)
+    action: str = DEPLOY
+    rollback_to: str | None = None
 
 
 def source_of(event: dict[str, Any]) -> SpecSource:
-    """The spec location in an S3 "Object Created" event or an ecsdrop redeploy request."""
+    """The spec location in an S3 event or an ecsdrop request."""
     if "redeploy" in event:
         request = event["redeploy"]
         return SpecSource(
@@ -36,29 +50,66 @@ def source_of(event: dict[str, Any]) -> SpecSource:
             version_id=request.get("specVersionId"),
             trigger=dict(request.get("trigger") or {"type": "redeploy"}),
             image_overrides=dict(request.get("imageOverrides") or {}),
+            rollback_to=request.get("rollbackTo"),
         )
+    if "delete" in event:
+        request = event["delete"]
+        trigger = {"type": "delete-request", "requester": request.get("requester")}
+        return SpecSource(key=request["specKey"], version_id=None, trigger=trigger, action=DELETE)
     detail = event.get("detail") or {}
     obj = detail.get("object") or {}
+    kind = event.get("detail-type")
     if event.get("source") != "aws.s3" or "key" not in obj:
-        raise SpecError([Problem((), "not an S3 Object Created event nor a redeploy request")])
-    return SpecSource(
-        key=obj["key"],
-        version_id=obj.get("version-id"),
-        trigger={
-            "type": "spec-upload",
-            "bucket": (detail.get("bucket") or {}).get("name"),
-            "key": obj["key"],
-            "versionId": obj.get("version-id"),
-            "requester": detail.get("requester"),
-            "sequencer": obj.get("sequencer"),
-        },
-        image_overrides={},
-    )
+        raise SpecError([Problem((), "not an S3 object event nor an ecsdrop request")])
+    deleted = kind == "Object Deleted"
+    trigger = {
+        "type": "spec-delete" if deleted else "spec-upload",
+        "bucket": (detail.get("bucket") or {}).get("name"),
+        "key": obj["key"],
+        "versionId": obj.get("version-id"),
+        "requester": detail.get("requester"),
+        "sequencer": obj.get("sequencer"),
+    }
+    if deleted:
+        return SpecSource(key=obj["key"], version_id=None, trigger=trigger, action=DELETE)
+    return SpecSource(key=obj["key"], version_id=obj.get("version-id"), trigger=trigger)
 
 
 def service_name_of(key: str) -> str | None:
+    """The service a spec key deploys, for keys ecsdrop accepts (``specs/<service>.yaml``)."""
     match = _SPEC_KEY.match(key)
     return match.group("name") if match else None
+
+
+def service_name_near(key: str) -> str | None:
+    """The service a key ecsdrop does not accept was most likely meant for (its file name,
+    ``specs/team/web.yaml`` → ``web``), so a rejection can be reported where people look."""
+    stem = PurePosixPath(key).stem.lower()
+    return stem if _SERVICE_NAME.match(stem) else None
+
+
+def owner_key(current: dict[str, Any] | None) -> str | None:
+    """The spec key that owns the service (the one its running deployment came from)."""
+    if current is None or current.get("status", "SUCCEEDED") not in OWNING_STATUSES:
+        return None
+    key = current.get("specKey")
+    return str(key) if key else None
+
+
+def start(
+    event: dict[str, Any],
+    execution: dict[str, Any],
+    *,
+    bucket: SpecBucket,
+    guardrails: Guardrails,
+    installation: Installation,
+    store: StateStore,
+) -> dict[str, Any]:
+    """The LoadSpec step's output: the workflow's document, or ``{"ignored": why}``."""
+    loaded = load(event, execution, bucket, guardrails, installation, store=store)
+    if isinstance(loaded, WorkflowState):
+        return {**loaded.to_json(), "steps": {}, "lock": {}}
+    return loaded
 
 
 def load(
@@ -67,14 +118,19 @@ def load(
     bucket: SpecBucket,
     guardrails: Guardrails,
     installation: Installation,
-) -> WorkflowState:
-    """The validated deployment, or SpecError listing every problem of the spec."""
+    *,
+    store: StateStore | None = None,
+) -> WorkflowState | dict[str, Any]:
+    """The validated deployment, SpecError listing every problem of the spec, or (for a
+    delete with nothing to delete) ``{"ignored": reason}``."""
     source = source_of(event)
     name = service_name_of(source.key)
+    if source.action == DELETE:
+        if store is None:
+            raise ValueError("deleting needs the state store")
+        return _load_deletion(source, name, execution, store)
     if name is None:
-        raise SpecError(
-            [Problem((), "a spec lives at specs/<service>.yaml (or .yml, .json)")], source.key
-        )
+        raise SpecError([Problem((), KEY_RULE)], source.key)
     try:
         obj = bucket.read(source.key, source.version_id, guardrails.max_spec_bytes)
     except SpecError as e:  # refused on its size before it was read: say which file
@@ -90,19 +146,56 @@ def load(
         )
     spec = with_images(spec, source.image_overrides)
     trigger = {**source.trigger, "uploader": obj.uploader} if obj.uploader else source.trigger
-    deployment = Deployment(
+    deployment = _deployment(execution, spec, source, obj.version_id, trigger)
+    return WorkflowState(deployment=deployment, spec=spec)
+
+
+def _load_deletion(
+    source: SpecSource, name: str | None, execution: dict[str, Any], store: StateStore
+) -> WorkflowState | dict[str, Any]:
+    """A deleted spec: the service's end, if the key owns a deployed service.
+
+    The spec is the one that runs (recorded with the service's state). While another run
+    holds the service's lock its outcome is not known yet: LockHeldError, retried.
+    """
+    if name is None:
+        return {"ignored": f"{source.key} is not a spec key ({KEY_RULE})"}
+    if store.lock_holder(name, live_only=True) is not None:
+        raise LockHeldError(f"service {name} is being deployed; its deletion waits")
+    current = store.get_state(name)
+    owner = owner_key(current)
+    if current is None or owner is None:
+        return {"ignored": f"no deployment of {name} runs: nothing to delete"}
+    if owner != source.key:
+        return {"ignored": f"{source.key} does not own service {name}: {owner} does"}
+    if "spec" not in current:
+        return {"ignored": f"the state of {name} does not record its spec: delete it by hand"}
+    spec = Spec.from_json(current["spec"])
+    deployment = _deployment(execution, spec, source, current.get("specVersionId"), source.trigger)
+    return WorkflowState(deployment=deployment, spec=spec)
+
+
+def _deployment(
+    execution: dict[str, Any],
+    spec: Spec,
+    source: SpecSource,
+    version_id: str | None,
+    trigger: dict[str, Any],
+) -> Deployment:
+    return Deployment(
         id=str(execution["name"]),
         execution_arn=str(execution["id"]),
         service=spec.name,
         cluster=spec.cluster,
         started_at=str(execution["startTime"]),
         spec_key=source.key,
-        spec_version_id=obj.version_id,
+        spec_version_id=version_id,
         spec_digest=spec.digest,
         trigger=trigger,
         image_overrides=source.image_overrides,
+        action=source.action,
+        rollback_to=source.rollback_to,
     )
-    return WorkflowState(deployment=deployment, spec=spec)
 
 
 def with_images(spec: Spec, overrides: dict[str, str]) -> Spec:

@@ -29,15 +29,30 @@ class LoadBalancerError(EcsdropError):
     """A load balancer resource with our name exists but does not fit (another VPC, port...)."""
 
 
+def unchanged_load_balancer(
+    spec: Spec, deployed: dict[str, Any], network: dict[str, Any]
+) -> dict[str, Any] | None:
+    """What the last successful deployment recorded, when the spec plans the same load
+    balancing on the same network."""
+    previous = deployed.get("loadBalancer")
+    if previous and previous.get("planDigest") == _digest(spec, network):
+        return dict(previous)
+    return None
+
+
+def _digest(spec: Spec, network: dict[str, Any]) -> str:
+    return digest_of({"plan": load_balancer_plan(spec), "network": _network_inputs(network)})
+
+
 def ensure_load_balancer(state: WorkflowState, elbv2: Elbv2, ledger: Ledger) -> dict[str, Any]:
     plan = load_balancer_plan(state.spec)
     if plan["type"] == "none":
         return {"type": "none"}
     network = state.step("network")
-    digest = digest_of({"plan": plan, "network": _network_inputs(network)})
-    previous = (state.lock.get("previous") or {}).get("loadBalancer")
-    if previous and previous.get("planDigest") == digest:
-        return dict(previous)  # unchanged since the last successful deployment: no ELB call
+    unchanged = unchanged_load_balancer(state.spec, state.deployed, network)
+    if unchanged is not None:
+        return unchanged  # unchanged since the last successful deployment: no ELB call
+    digest = _digest(state.spec, network)
     builder = LoadBalancerBuilder(state.spec, elbv2, ledger)
     target_group_arn = builder.target_group(plan, network["vpcId"])
     if "rule" in plan:

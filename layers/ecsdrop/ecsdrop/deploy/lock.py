@@ -1,12 +1,22 @@
-"""Lock: one deployment per service at a time; a duplicate of what already runs is a no-op."""
+"""Lock: one run per service at a time; decide whether the run has anything to do and
+whether it may do it.
+
+Under the lock the service's record is final (no other run of it is writing), so this is
+where a duplicate becomes a no-op, a second spec key or a takeover is refused, and a
+deletion stops the service's ECR redeploys.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ecsdrop.aws.bucket import SpecBucket
+from ecsdrop.aws.ecs import Ecs
+from ecsdrop.aws.elbv2 import Elbv2
 from ecsdrop.aws.store import StateStore
 from ecsdrop.deploy.finish import Reporter
+from ecsdrop.deploy.load import owner_key
+from ecsdrop.deploy.ownership import refusal
 from ecsdrop.deploy.state import Deployment, WorkflowState
 
 # The lock outlives the rollout deadline by the time the other steps may take, so a
@@ -14,33 +24,43 @@ from ecsdrop.deploy.state import Deployment, WorkflowState
 LOCK_MARGIN_SECONDS = 3600
 
 
-def acquire(state: WorkflowState, store: StateStore, bucket: SpecBucket) -> dict[str, Any]:
-    """Take the service's lock (LockHeldError when busy: the workflow waits and retries).
-
-    Returns whether the run is a no-op and why, and what the service ran before it.
-    """
+def begin(
+    state: WorkflowState,
+    store: StateStore,
+    bucket: SpecBucket,
+    reporter: Reporter,
+    *,
+    ecs: Ecs,
+    elbv2: Elbv2,
+) -> dict[str, Any]:
+    """The Lock step: take the lock (LockHeldError when busy: the workflow waits and
+    retries), then say whether the run is a no-op (and why) or refused, and what the
+    service's record was before it. A run that goes ahead is announced (STARTED)."""
     deployment = state.deployment
     ttl = state.spec.stability_timeout_seconds + LOCK_MARGIN_SECONDS
     store.acquire_lock(deployment.service, deployment.id, deployment.execution_arn, ttl)
     previous = store.get_state(deployment.service)
-    reason = skip_reason(deployment, previous, bucket)
-    return {"acquired": True, "noop": reason is not None, "reason": reason, "previous": previous}
-
-
-def begin(
-    state: WorkflowState, store: StateStore, bucket: SpecBucket, reporter: Reporter
-) -> dict[str, Any]:
-    """The Lock step: take the lock and, unless there is nothing to do, announce STARTED."""
-    result = acquire(state, store, bucket)
-    if not result["noop"]:
-        reporter.started(state, result["previous"])
+    result: dict[str, Any] = {"acquired": True, "noop": False, "reason": None, "previous": previous}
+    if deployment.deletes:
+        reason = deletion_skip_reason(deployment, previous)
+    else:
+        reason = skip_reason(deployment, previous, bucket)
+    if reason is not None:
+        return {**result, "noop": True, "reason": reason}
+    if deployment.deletes:
+        store.set_triggers(deployment.service, [])  # no ECR push redeploys it from now on
+    else:
+        refused = refusal(state, previous, ecs, elbv2)
+        if refused is not None:
+            return {**result, "refused": {"Error": "OwnershipError", "Cause": refused}}
+    reporter.started(state, previous)
     return result
 
 
 def skip_reason(
     deployment: Deployment, previous: dict[str, Any] | None, bucket: SpecBucket
 ) -> str | None:
-    """Why this run should change nothing, or None when it should deploy."""
+    """Why this deployment should change nothing, or None when it should deploy."""
     if (
         previous is not None
         and previous.get("status") == "SUCCEEDED"
@@ -48,8 +68,28 @@ def skip_reason(
         and previous.get("specDigest") == deployment.spec_digest
     ):
         return "this spec version is already deployed"
-    if deployment.trigger.get("type") == "spec-upload" and deployment.spec_version_id:
-        newest = bucket.current_version(deployment.spec_key)
-        if newest and newest != deployment.spec_version_id:
-            return f"superseded: a newer version of {deployment.spec_key} was uploaded"
+    newest = bucket.current_version(deployment.spec_key)
+    if newest.deleted:  # an ECR push or an old upload racing the spec's deletion
+        return f"{deployment.spec_key} was deleted"
+    upload = deployment.trigger.get("type") == "spec-upload"
+    if (
+        upload
+        and deployment.spec_version_id
+        and newest.version_id
+        not in (
+            None,
+            deployment.spec_version_id,
+        )
+    ):
+        return f"superseded: a newer version of {deployment.spec_key} was uploaded"
+    return None
+
+
+def deletion_skip_reason(deployment: Deployment, previous: dict[str, Any] | None) -> str | None:
+    """Why deleting should do nothing (the key does not own a running service), or None."""
+    owner = owner_key(previous)
+    if owner is None:
+        return f"no deployment of {deployment.service} runs: nothing to delete"
+    if owner != deployment.spec_key:
+        return f"{deployment.spec_key} does not own service {deployment.service}: {owner} does"
     return None

@@ -33,13 +33,21 @@ class NetworkError(EcsdropError):
     """The network the spec asks for cannot be built or found (not enough zones, no subnets)."""
 
 
+def unchanged_network(spec: Spec, deployed: dict[str, Any]) -> dict[str, Any] | None:
+    """The network the last successful deployment recorded, when the spec plans the same."""
+    previous = deployed.get("network")
+    if previous and previous.get("planDigest") == digest_of(network_plan(spec)):
+        return dict(previous)
+    return None
+
+
 def ensure_network(state: WorkflowState, ec2: Ec2, ledger: Ledger) -> dict[str, Any]:
     """The network ids the service binds to; built, found, or reused from the last run."""
+    unchanged = unchanged_network(state.spec, state.deployed)
+    if unchanged is not None:
+        return unchanged  # unchanged since the last successful deployment: no EC2 call
     plan = network_plan(state.spec)
     digest = digest_of(plan)
-    previous = (state.lock.get("previous") or {}).get("network")
-    if previous and previous.get("planDigest") == digest:
-        return dict(previous)  # unchanged since the last successful deployment: no EC2 call
     builder = NetworkBuilder(state.spec, ec2, ledger)
     result = builder.managed(plan) if plan["mode"] == "managed" else builder.existing(plan)
     groups = builder.security_groups(plan, result["vpcId"], result["vpcCidr"])

@@ -174,7 +174,8 @@ def _delete_service(entry: Entry, g: Gateways, _: Patience) -> None:
 
 def _delete_internet_gateway(entry: Entry, g: Gateways, _: Patience) -> None:
     try:
-        g.ec2.detach_internet_gateway(entry["id"], entry["vpcId"])
+        if entry.get("vpcId"):  # a teardown lists a gateway it found detached without one
+            g.ec2.detach_internet_gateway(entry["id"], entry["vpcId"])
     except NotFoundError:
         pass  # already detached
     except AwsError as e:
@@ -201,8 +202,19 @@ def _deregister_scalable_target(entry: Entry, g: Gateways, _: Patience) -> None:
     g.autoscaling.deregister_scalable_target(entry["id"])
 
 
+def _delete_task_definition(entry: Entry, g: Gateways, _: Patience) -> None:
+    """Deregister the revision; a teardown (``purge``) deletes it as well, tags and all."""
+    try:
+        g.ecs.deregister_task_definition(entry["id"])
+    except AwsError:
+        if not entry.get("purge"):
+            raise  # an inactive revision answers ClientException: delete it anyway
+    if entry.get("purge"):
+        g.ecs.delete_task_definition(entry["id"])
+
+
 _UNDO_CREATED: dict[str, Callable[[Entry, Gateways, Patience], None]] = {
-    "task-definition": lambda e, g, _: g.ecs.deregister_task_definition(e["id"]),
+    "task-definition": _delete_task_definition,
     "log-group": lambda e, g, _: g.logs.delete_log_group(e["id"]),
     "cluster": lambda e, g, _: g.ecs.delete_cluster(e["id"]),
     "service": _delete_service,
@@ -239,6 +251,16 @@ def _restore_service(entry: Entry, g: Gateways, _: Patience) -> None:
             in ("deploymentCircuitBreaker", "maximumPercent", "minimumHealthyPercent", "alarms")
         }
     g.ecs.update_service(request)
+
+
+def _restore_service_tags(entry: Entry, g: Gateways, _: Patience) -> None:
+    """Take off the tags an adoption added, and put back values they replaced."""
+    previous: dict[str, str] = entry["previous"]
+    added = [key for key in entry.get("added", []) if key not in previous]
+    if added:
+        g.ecs.untag_resource(entry["id"], added)
+    if previous:
+        g.ecs.tag_resource(entry["id"], previous)
 
 
 def _restore_security_group_rules(entry: Entry, g: Gateways, _: Patience) -> None:
@@ -303,6 +325,7 @@ def _read_or_none(read: Callable[[], dict[str, Any] | None]) -> dict[str, Any] |
 
 _UNDO_CHANGED: dict[str, Callable[[Entry, Gateways, Patience], None]] = {
     "service": _restore_service,
+    "service-tags": _restore_service_tags,
     "security-group-rules": _restore_security_group_rules,
     "target-group-settings": _restore_target_group_settings,
     "listener-settings": _restore_listener_settings,

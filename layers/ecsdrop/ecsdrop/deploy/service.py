@@ -7,11 +7,19 @@ from typing import Any
 from ecsdrop.aws.autoscaling import AutoScaling
 from ecsdrop.aws.ecs import Ecs, tags_of
 from ecsdrop.deploy.ledger import Ledger
+from ecsdrop.deploy.ownership import foreign_service, owned_by
 from ecsdrop.deploy.state import WorkflowState
+from ecsdrop.errors import OwnershipError
+from ecsdrop.spec.model import Spec
 from ecsdrop.spec.render import (
+    TAG_DIGEST,
+    TAG_MANAGED_BY,
+    TAG_ROLE,
     Resources,
     autoscaling_inputs,
     create_service_input,
+    ecsdrop_tags,
+    scalable_resource_id,
     tag_list,
     update_service_input,
 )
@@ -42,6 +50,7 @@ def deploy_service(
     spec = state.spec
     resources = bound_resources(state)
     current = ecs.describe_service(spec.cluster, spec.name)
+    target = None
     if current is None:
         _ensure_cluster(state, ecs, ledger)
         request = create_service_input(spec, resources)
@@ -53,10 +62,13 @@ def deploy_service(
         ledger.created("service", spec.name, cluster=spec.cluster)
         service = current
     else:
-        previous = {k: current[k] for k in RESTORABLE_FIELDS if k in current}
+        _take_over_if_adopted(state, current, ecs, ledger)
+        previous = restorable_settings(current)
         ledger.changed("service", spec.name, previous=previous, cluster=spec.cluster)
-        service = ecs.update_service(update_service_input(spec, resources))
-    _scale(state, autoscaling, ledger)
+        target = _scalable_target(state, autoscaling)
+        count = running_desired_count(spec, current, target)
+        service = ecs.update_service(update_service_input(spec, resources, desired_count=count))
+    _scale(state, autoscaling, ledger, target)
     primary = primary_deployment(service)
     deadline = now + spec.stability_timeout_seconds
     return {
@@ -72,11 +84,24 @@ def deploy_service(
     }
 
 
+def restorable_settings(service: dict[str, Any]) -> dict[str, Any]:
+    """What UpdateService must send to put the service back as it is now. A setting
+    describe leaves out is ECS's default, sent explicitly, so that what this run sets is
+    undone too (a grace period only where the service has a load balancer to use it)."""
+    settings = {k: service[k] for k in RESTORABLE_FIELDS if service.get(k) is not None}
+    defaults = {"enableExecuteCommand": False, "propagateTags": "NONE", "loadBalancers": []}
+    if service.get("launchType", "FARGATE") == "FARGATE":
+        defaults["platformVersion"] = "LATEST"
+    return {**defaults, **settings}
+
+
 def _ensure_cluster(state: WorkflowState, ecs: Ecs, ledger: Ledger) -> None:
     spec = state.spec
     cluster = ecs.cluster(spec.cluster)
     if cluster is None:
-        ecs.create_cluster(spec.cluster, ledger.tags(spec, "cluster"))
+        # a cluster is shared by every service in it: it carries no service's name
+        tags = {TAG_MANAGED_BY: "ecsdrop", TAG_ROLE: "cluster", **ledger.run_tag()}
+        ecs.create_cluster(spec.cluster, tags)
         ledger.created("cluster", spec.cluster)
     else:  # created by this run before it stopped?
         ledger.adopt("cluster", spec.cluster, tags_of(cluster))
@@ -106,12 +131,54 @@ def is_unchanged_rollout(service: dict[str, Any]) -> bool:
     return len(deployments) == 1 and deployments[0].get("rolloutState") == "COMPLETED"
 
 
-def _scale(state: WorkflowState, autoscaling: AutoScaling, ledger: Ledger) -> None:
+def _take_over_if_adopted(
+    state: WorkflowState, current: dict[str, Any], ecs: Ecs, ledger: Ledger
+) -> None:
+    """A service ecsdrop did not create is changed only when the spec adopts it: then it
+    gets ecsdrop's tags (recorded first, so a rollback puts the old ones back)."""
+    spec = state.spec
+    tags = tags_of(current)
+    if owned_by(tags, spec.name):
+        return
+    if not spec.adopt:  # the Lock step refuses this run; this guards against a race
+        raise OwnershipError(foreign_service(spec, ecs) or f"service {spec.name} is not ecsdrop's")
+    added = {**ecsdrop_tags(spec), TAG_DIGEST: spec.digest}
+    previous = {k: tags[k] for k in added if k in tags}
+    ledger.changed("service-tags", current["serviceArn"], previous=previous, added=sorted(added))
+    ecs.tag_resource(current["serviceArn"], added)
+
+
+def _scalable_target(state: WorkflowState, autoscaling: AutoScaling) -> dict[str, Any] | None:
+    return autoscaling.scalable_target(scalable_resource_id(state.spec))
+
+
+def running_desired_count(
+    spec: Spec, current: dict[str, Any] | None, target: dict[str, Any] | None
+) -> int:
+    """The desired count an update sends. A service Application Auto Scaling scales keeps
+    the count it was scaled to (clamped into the spec's bounds, or the target's when the
+    spec names none): sending the spec's ``desiredCount`` would undo the scaling."""
+    wanted: int = spec.service["desiredCount"]
+    if current is None or target is None:
+        return wanted
+    scaling = spec.service.get("autoscaling") or {}
+    low = int(scaling.get("minCapacity", target["MinCapacity"]))
+    high = int(scaling.get("maxCapacity", target["MaxCapacity"]))
+    return max(low, min(high, int(current.get("desiredCount", wanted))))
+
+
+def _scale(
+    state: WorkflowState,
+    autoscaling: AutoScaling,
+    ledger: Ledger,
+    current: dict[str, Any] | None,
+) -> None:
     inputs = autoscaling_inputs(state.spec)
     if inputs is None:
         return
     target = inputs["registerScalableTarget"]
-    current = autoscaling.scalable_target(target["ResourceId"])
+    if current is None:
+        current = autoscaling.scalable_target(target["ResourceId"])
     if current is None:
         autoscaling.register_scalable_target(target)
         ledger.created("scalable-target", target["ResourceId"])

@@ -7,6 +7,9 @@ from typing import Any
 
 from ecsdrop.spec.model import Spec
 
+DEPLOY = "deploy"
+DELETE = "delete"
+
 
 @dataclass(frozen=True)
 class Deployment:
@@ -22,6 +25,13 @@ class Deployment:
     spec_digest: str
     trigger: dict[str, Any]
     image_overrides: dict[str, str] = field(default_factory=dict)
+    action: str = DEPLOY  # or DELETE: the spec was deleted, the service's end
+    # a rollback: the revision to deploy again (reused when the spec renders to it)
+    rollback_to: str | None = None
+
+    @property
+    def deletes(self) -> bool:
+        return self.action == DELETE
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -39,6 +49,13 @@ class WorkflowState:
     spec: Spec
     steps: dict[str, Any] = field(default_factory=dict)
     lock: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def deployed(self) -> dict[str, Any]:
+        """What the service's last successful deployment recorded (empty when nothing of it
+        runs as ecsdrop left it: never deployed, deleted, or retained when its spec went)."""
+        previous: dict[str, Any] = self.lock.get("previous") or {}
+        return previous if previous.get("status", "SUCCEEDED") == "SUCCEEDED" else {}
 
     def step(self, name: str) -> dict[str, Any]:
         result: dict[str, Any] = self.steps.get(name) or {}

@@ -39,10 +39,14 @@ def register_task_definition(
     if current is not None and ledger.made(tags_of(current)):
         # this run registered it, then stopped before it could say so: it is this run's
         ledger.created("task-definition", current["taskDefinitionArn"])
-        previous_arn = (state.lock.get("previous") or {}).get("taskDefinitionArn")
+        previous_arn = state.deployed.get("taskDefinitionArn")
         registered = True
-    if current is not None and same_definition(Ecs.as_register_input(current), request):
-        arn = current["taskDefinitionArn"]
+    reusable = [current, _rollback_target(state, ecs)]
+    same = next(
+        (d for d in reusable if d and same_definition(Ecs.as_register_input(d), request)), None
+    )
+    if same is not None:  # the latest revision, or the one a rollback goes back to
+        arn = same["taskDefinitionArn"]
     else:
         arn, registered = ecs.register_task_definition(request), True
         ledger.created("task-definition", arn)
@@ -52,6 +56,11 @@ def register_task_definition(
         "previousTaskDefinitionArn": previous_arn,
         "images": {c["name"]: c["image"] for c in request["containerDefinitions"]},
     }
+
+
+def _rollback_target(state: WorkflowState, ecs: Ecs) -> dict[str, Any] | None:
+    target = state.deployment.rollback_to
+    return ecs.task_definition(target) if target else None
 
 
 def ensure_log_group(log_group: dict[str, Any], logs: Logs, ledger: Ledger) -> None:
@@ -88,9 +97,14 @@ def pin_images(request: dict[str, Any], ecr: Ecr, installation: Installation) ->
 
 
 def same_definition(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
-    """Whether registering ``wanted`` would give the same revision as ``current`` (tags and
-    the defaults ECS fills in, such as empty lists and cpu 0, do not count)."""
-    return bool(_comparable({**current, "tags": None}) == _comparable({**wanted, "tags": None}))
+    """Whether registering ``wanted`` would give the same revision as ``current``."""
+    return bool(comparable(current) == comparable(wanted))
+
+
+def comparable(definition: dict[str, Any]) -> Any:
+    """A RegisterTaskDefinition input without what does not make a revision differ: its
+    tags, and the defaults ECS fills in (empty lists, cpu 0)."""
+    return _comparable({**definition, "tags": None})
 
 
 def _comparable(value: Any) -> Any:

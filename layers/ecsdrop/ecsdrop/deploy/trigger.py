@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
+from ecsdrop.aws.bucket import SpecBucket
 from ecsdrop.aws.executions import Executions
 from ecsdrop.aws.store import StateStore
 from ecsdrop.spec.installation import Installation
@@ -15,7 +16,11 @@ _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
 def on_image_push(
-    event: dict[str, Any], store: StateStore, executions: Executions, installation: Installation
+    event: dict[str, Any],
+    store: StateStore,
+    executions: Executions,
+    installation: Installation,
+    bucket: SpecBucket,
 ) -> list[dict[str, Any]]:
     """Start one redeploy per following service; returns what was done for each."""
     detail = event.get("detail") or {}
@@ -34,7 +39,7 @@ def on_image_push(
         containers[follower["service"]].append(follower["container"])
     trigger = {"type": "ecr-push", "repository": repository, "tag": tag, "digest": digest}
     return [
-        _redeploy(service, names, image, trigger, store=store, executions=executions)
+        _redeploy(service, names, image, trigger, store=store, executions=executions, bucket=bucket)
         for service, names in sorted(containers.items())
     ]
 
@@ -47,10 +52,16 @@ def _redeploy(
     *,
     store: StateStore,
     executions: Executions,
+    bucket: SpecBucket,
 ) -> dict[str, Any]:
     current = store.get_state(service)
     if current is None:
         return {"service": service, "result": "skipped", "reason": "never deployed"}
+    if current.get("status", "SUCCEEDED") != "SUCCEEDED":
+        reason = f"its spec was deleted ({str(current['status']).lower()})"
+        return {"service": service, "result": "skipped", "reason": reason}
+    if bucket.current_version(current["specKey"]).deleted:  # its deletion is under way
+        return {"service": service, "result": "skipped", "reason": "its spec was deleted"}
     running = current.get("images") or {}
     if all(running.get(name) == image for name in containers):
         return {"service": service, "result": "skipped", "reason": "already runs this digest"}

@@ -63,6 +63,8 @@ def _service(service: Data, installation: Installation) -> Data:
         "enableExecuteCommand": service.get("enableExecuteCommand", False),
         "propagateTags": service.get("propagateTags", "SERVICE"),
         "tags": service.get("tags", {}),
+        "adopt": service.get("adopt", False),
+        "deletionPolicy": service.get("deletionPolicy", "retain"),
     }
     if "autoscaling" in service:
         scaling = service["autoscaling"]

@@ -73,6 +73,17 @@ class Spec:
         seconds: int = self.data["service"]["deployment"]["stabilityTimeoutSeconds"]
         return seconds
 
+    @property
+    def adopt(self) -> bool:
+        """Whether the spec takes over a service of its name that ecsdrop did not create."""
+        return bool(self.data["service"].get("adopt", False))
+
+    @property
+    def deletion_policy(self) -> str:
+        """``retain`` or ``delete``: what deleting the spec does to what runs."""
+        policy: str = self.data["service"].get("deletionPolicy", "retain")
+        return policy
+
     def to_json(self) -> dict[str, Any]:
         return json.loads(canonical_json(self.data))  # type: ignore[no-any-return]
 

@@ -330,14 +330,17 @@ def create_service_input(spec: Spec, resources: Resources) -> dict[str, Any]:
     return request
 
 
-def update_service_input(spec: Spec, resources: Resources) -> dict[str, Any]:
-    """UpdateService's input: what CreateService sets that UpdateService can change."""
+def update_service_input(
+    spec: Spec, resources: Resources, desired_count: int | None = None
+) -> dict[str, Any]:
+    """UpdateService's input: what CreateService sets that UpdateService can change
+    (``desired_count``: the count to keep, for a service that autoscaling scales)."""
     create = create_service_input(spec, resources)
     request = {
         "cluster": create["cluster"],
         "service": create["serviceName"],
         "taskDefinition": create["taskDefinition"],
-        "desiredCount": create["desiredCount"],
+        "desiredCount": create["desiredCount"] if desired_count is None else desired_count,
         "platformVersion": create["platformVersion"],
         "deploymentConfiguration": create["deploymentConfiguration"],
         "networkConfiguration": create["networkConfiguration"],
@@ -351,11 +354,16 @@ def update_service_input(spec: Spec, resources: Resources) -> dict[str, Any]:
     return request
 
 
+def scalable_resource_id(spec: Spec) -> str:
+    """Application Auto Scaling's name for the service's desired count."""
+    return f"service/{spec.cluster}/{spec.name}"
+
+
 def autoscaling_inputs(spec: Spec) -> dict[str, Any] | None:
     scaling = spec.service.get("autoscaling")
     if not scaling:
         return None
-    resource_id = f"service/{spec.cluster}/{spec.name}"
+    resource_id = scalable_resource_id(spec)
     return {
         "registerScalableTarget": {
             "ServiceNamespace": "ecs",
