@@ -13,7 +13,18 @@ from ecsdrop.notify.message import Announcement, announcement_of
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMAS = ROOT / "tests" / "fixtures" / "chat"
-ALL_STATES = ("STARTED", "SUCCEEDED", "REJECTED", "FAILED", "ROLLED_BACK", "ROLLBACK_FAILED")
+ALL_STATES = (
+    "STARTED",
+    "SUCCEEDED",
+    "REJECTED",
+    "FAILED",
+    "ROLLED_BACK",
+    "ROLLBACK_FAILED",
+    "DELETED",
+    "RETAINED",
+    "DELETE_FAILED",
+    "PLANNED",
+)
 
 
 def real_detail(name: str) -> dict[str, Any]:
@@ -23,9 +34,20 @@ def real_detail(name: str) -> dict[str, Any]:
     return detail
 
 
+# the sample event of events/ that each state's details start from (rolled-back for the rest)
+SAMPLE_OF_STATE = {
+    "SUCCEEDED": "succeeded",
+    "DELETED": "deleted",
+    "RETAINED": "retained",
+    "DELETE_FAILED": "delete-failed",
+    "PLANNED": "planned",
+}
+
+
 def detail_in_state(state: str, **changes: Any) -> dict[str, Any]:
-    """A plausible detail for ``state``: failures carry error, cause and the rollback lists."""
-    base = copy.deepcopy(real_detail("rolled-back" if state != "SUCCEEDED" else "succeeded"))
+    """A plausible detail for ``state``: failures carry error, cause and the rollback lists;
+    deletions what went and what stays; a plan its diff."""
+    base = copy.deepcopy(real_detail(SAMPLE_OF_STATE.get(state, "rolled-back")))
     base["state"] = state
     if state in ("STARTED", "SUCCEEDED"):
         for key in ("error", "cause", "rolledBack", "leftBehind"):

@@ -13,7 +13,7 @@ from ecsdrop.notify.destinations import (
     DestinationsConfigError,
     parse_destinations,
 )
-from tests.unit.notify.samples import announced, detail_in_state
+from tests.unit.notify.samples import announced, detail_in_state, real_detail
 
 SLACK_URL = "https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX"
 
@@ -219,3 +219,43 @@ def test_an_invalid_secret_is_not_cached_so_a_fix_takes_effect_at_once() -> None
     with pytest.raises(DestinationsConfigError):
         cached()
     assert [d.name for d in cached()] == ["ok"]
+
+
+def test_an_event_that_names_no_service_reaches_only_feeds_without_a_services_filter() -> None:
+    """A spec at a key ecsdrop does not accept belongs to no service: the platform team's
+    unlimited feeds hear of it; a destination limited to some services, even to "*", does
+    not, nor does a channel destination (no spec names its channel)."""
+    rejected = announced(real_detail("rejected-key"))
+    assert rejected.service is None
+    assert destination().wants(rejected)
+    assert destination(states=frozenset({"REJECTED"})).wants(rejected)
+    assert not destination(services=("score*",)).wants(rejected)
+    assert not destination(services=("*",)).wants(rejected)
+    assert not destination(channels=frozenset({"games"})).wants(rejected)
+
+
+def test_a_secret_may_filter_on_the_deletion_and_plan_states() -> None:
+    (only_ends,) = parse_destinations(
+        secret(
+            {
+                "name": "ends",
+                "type": "json",
+                "url": "https://x.example/1",
+                "states": ["DELETED", "RETAINED", "DELETE_FAILED", "PLANNED"],
+            }
+        ),
+        "s",
+    )
+    assert only_ends.wants(announced(real_detail("retained")))
+    assert not only_ends.wants(event("SUCCEEDED"))
+
+
+def test_a_channel_destination_hears_a_deletion_of_a_service_whose_spec_names_it() -> None:
+    """The workflow sends the deleted spec's notifications with the deletion's events."""
+    games = destination(channels=frozenset({"games"}))
+    assert games.wants(announced(real_detail("deleted")))
+    quiet = announced(
+        real_detail("deleted")
+        | {"notifications": {"channels": ["games"], "states": ["DELETE_FAILED"]}}
+    )
+    assert not games.wants(quiet)

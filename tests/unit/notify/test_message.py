@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from ecsdrop.notify.message import announcement_of, describe_trigger, task_definition_change
-from ecsdrop.notify.states import STYLES
+from ecsdrop.notify.message import (
+    CodeBlock,
+    ItemList,
+    announcement_of,
+    describe_trigger,
+    task_definition_change,
+)
+from ecsdrop.notify.states import FAILURE_STATES, STYLES
 from tests.unit.notify.samples import ALL_STATES, announced, detail_in_state, real_detail
 
 
@@ -40,11 +46,11 @@ def test_a_rollback_carries_the_cause_and_what_was_undone() -> None:
     assert announcement.summary.startswith(
         "↩️ scorekeep: deployment failed, rolled back — ECS rolled the deployment back"
     )
-    assert announcement.rolled_back == (
+    assert announcement.items("Rolled back") == (
         "restored service scorekeep",
         "deleted task-definition arn:aws:ecs:us-east-1:123456789012:task-definition/scorekeep:6",
     )
-    assert announcement.left_behind == ()
+    assert [found.heading for found in announcement.lists] == ["Rolled back"]  # nothing left
     trigger = {f.label: f.value for f in announcement.facts}["Trigger"]
     assert trigger == "image push scorekeep-api:v2 (sha256:9f86d081884c) for scorekeep-api"
 
@@ -55,7 +61,7 @@ def test_a_failed_rollback_says_how_much_is_left_to_clean_up() -> None:
     assert announcement.summary == (
         "🔥 scorekeep: rollback failed, resources left behind — 2 to clean up by hand"
     )
-    assert announcement.left_behind == ("vpc vpc-1", "eip eipalloc-2")
+    assert announcement.items("Left behind: clean up by hand") == ("vpc vpc-1", "eip eipalloc-2")
 
 
 def test_a_rollback_that_crashed_without_a_list_is_summarised_by_its_cause() -> None:
@@ -117,11 +123,11 @@ def test_a_detail_of_another_shape_still_reads_without_failing() -> None:
         "notifications": {"channels": "games"},
     }
     announcement = announced(detail)
-    assert announcement.service == "(unknown service)"
+    assert announcement.service is None
+    assert announcement.subject == "(unknown service)"
     assert announcement.summary == "❌ (unknown service): deployment failed"
     assert announcement.facts == ()
-    assert announcement.rolled_back == ()
-    assert announcement.left_behind == ("vpc vpc-1",)
+    assert announcement.lists == (ItemList("Left behind: clean up by hand", ("vpc vpc-1",)),)
     assert announcement.channels == frozenset()
     assert announcement.console_url is None
 
@@ -156,6 +162,11 @@ def test_without_notifications_every_state_is_wanted_and_no_channel_is_named() -
             {"type": "ecr-push", "repository": "api", "tag": "v1", "digest": "sha256:" + "a" * 64},
             "image push api:v1 (sha256:aaaaaaaaaaaa)",
         ),
+        ({"type": "plan", "requester": "123456789012"}, "plan upload by 123456789012"),
+        ({"type": "spec-delete", "requester": "arn:aws:iam::1:user/bob"}, "spec deleted by bob"),
+        ({"type": "delete-request"}, "delete request"),
+        ({"type": "rollback", "toRevision": 7}, "rollback to revision 7"),
+        ({"type": "rollback", "requester": "bob"}, "rollback by bob"),
         ({"type": "redeploy"}, "redeploy"),
         ({}, "unknown"),
     ],
@@ -180,3 +191,137 @@ def test_task_definition_changes_read_as_family_and_revision(
     task: dict[str, str | None], shown: str
 ) -> None:
     assert task_definition_change(task) == shown
+
+
+# --------------------------------------------------------------------------- a service's end
+
+
+def test_a_deletion_lists_everything_that_went() -> None:
+    detail = real_detail("deleted")
+    announcement = announced(detail)
+    assert announcement.title == "🗑️ scorekeep: deleted"
+    assert announcement.summary == "🗑️ scorekeep: deleted — 8 resources removed"
+    assert announcement.lists == (ItemList("Deleted", tuple(detail["deleted"])),)
+    facts = {f.label: f.value for f in announcement.facts}
+    assert facts["Trigger"] == "spec deleted by Deployer/alice"
+    assert facts["Task definition"] == "scorekeep:5 (the last deployed)"  # not "running"
+    assert announcement.footer.startswith("deletion 5f1e2d3c")
+    assert announcement.advice is None
+
+
+def test_a_retained_service_says_it_still_runs_costs_money_and_how_to_remove_it() -> None:
+    detail = real_detail("retained")
+    announcement = announced(detail)
+    assert announcement.title == "📌 scorekeep: spec deleted, service still running"
+    assert announcement.summary.endswith("— 4 resources still billed")
+    assert announcement.items("Still running, and billed") == tuple(detail["retained"])
+    assert announcement.advice is not None
+    for needed in ("no longer manages or redeploys scorekeep", "costs money",
+                   "`service.deletionPolicy: delete`", "upload the spec again and delete it",
+                   "by hand"):  # fmt: skip
+        assert needed in announcement.advice
+
+
+def test_a_failed_deletion_is_a_failure_that_says_what_is_left_and_how_to_finish() -> None:
+    detail = real_detail("delete-failed")
+    announcement = announced(detail)
+    assert announcement.is_failure
+    assert announcement.summary == (
+        "🧨 scorekeep: deletion failed, resources left behind — 2 left behind"
+    )
+    assert announcement.items("Deleted") == tuple(detail["deleted"])
+    assert announcement.items("Left behind") == tuple(detail["leftBehind"])
+    assert announcement.code == CodeBlock("Cause", detail["cause"])
+    assert announcement.advice is not None
+    assert "Retry with `ecsdrop delete scorekeep` to finish" in announcement.advice
+    assert {f.label: f.value for f in announcement.facts}["Trigger"] == (
+        "delete request by Deployer/alice"
+    )
+
+
+def test_which_of_the_new_states_are_failures() -> None:
+    assert "DELETE_FAILED" in FAILURE_STATES
+    for state in ("DELETED", "RETAINED", "PLANNED"):
+        assert not announced(detail_in_state(state)).is_failure, state
+
+
+def test_a_deletion_start_says_deletion_started() -> None:
+    deletion = detail_in_state(
+        "STARTED", action="delete", trigger=real_detail("deleted")["trigger"]
+    )
+    announcement = announced(deletion)
+    assert announcement.title == "🚀 scorekeep: deletion started"
+    assert announcement.summary == "🚀 scorekeep: deletion started (spec deleted by Deployer/alice)"
+    assert announcement.footer.startswith("deletion ")
+    requested = detail_in_state("STARTED", trigger={"type": "delete-request", "requester": "bob"})
+    assert announced(requested).summary == "🚀 scorekeep: deletion started (delete request by bob)"
+
+
+def test_a_rollback_run_names_the_revision_and_who_asked_for_it() -> None:
+    trigger = {"type": "rollback", "toRevision": 4, "requester": "arn:aws:iam::1:user/alice"}
+    started = announced(detail_in_state("STARTED", trigger=trigger))
+    assert started.summary == "🚀 scorekeep: rollback started (rollback to revision 4 by alice)"
+    done = announced(
+        detail_in_state(
+            "SUCCEEDED",
+            trigger=trigger,
+            taskDefinition={
+                "current": "arn:aws:ecs:us-east-1:1:task-definition/scorekeep:4",
+                "previous": "arn:aws:ecs:us-east-1:1:task-definition/scorekeep:5",
+            },
+        )
+    )
+    assert done.summary == "✅ scorekeep: rollback deployed scorekeep:4 (was scorekeep:5) in 2m 14s"
+    assert {f.label: f.value for f in done.facts}["Trigger"] == "rollback to revision 4 by alice"
+
+
+# --------------------------------------------------------------------------- a plan
+
+
+def test_a_plan_with_changes_shows_its_diff_and_counts_the_lines() -> None:
+    detail = real_detail("planned")
+    announcement = announced(detail)
+    assert announcement.title == "📝 scorekeep: plan, changes to apply"
+    assert announcement.summary == "📝 scorekeep: plan, changes to apply (+3 -3 lines)"
+    assert announcement.code == CodeBlock("Diff", detail["diff"], language="diff")
+    facts = {f.label: f.value for f in announcement.facts}
+    assert facts["Changes"] == "+3 -3 lines"
+    assert facts["Trigger"] == "plan upload by Deployer/alice"
+    assert announcement.footer.startswith("plan 8c4d5e6f")
+
+
+def test_a_plan_without_changes_says_so_and_shows_no_diff() -> None:
+    announcement = announced(detail_in_state("PLANNED", changes=False, diff=""))
+    assert announcement.title == "📝 scorekeep: plan, no changes"
+    assert announcement.summary == announcement.title
+    assert announcement.code is None
+    assert {f.label: f.value for f in announcement.facts}["Changes"] == (
+        "none: what runs matches the spec"
+    )
+
+
+def test_a_rejected_plan_reads_as_a_plan() -> None:
+    plan = real_detail("planned")
+    detail = detail_in_state(
+        "REJECTED",
+        trigger=plan["trigger"],
+        spec=plan["spec"],
+        cause="plans/scorekeep.yaml:4:3: bad",
+    )
+    announcement = announced(detail)
+    assert announcement.summary == ("⛔ scorekeep: plan rejected — plans/scorekeep.yaml:4:3: bad")
+    assert announcement.footer.startswith("plan ")
+
+
+# --------------------------------------------------------------------------- no service
+
+
+def test_a_spec_at_a_key_ecsdrop_does_not_accept_is_named_by_its_key_and_reason() -> None:
+    detail = real_detail("rejected-key")
+    announcement = announced(detail)
+    assert announcement.service is None
+    assert announcement.subject == "specs/team/x.yaml"
+    assert announcement.title == "⛔ specs/team/x.yaml: spec rejected"
+    assert announcement.summary == f"⛔ specs/team/x.yaml: spec rejected — {detail['cause']}"
+    assert announcement.code == CodeBlock("Cause", detail["cause"])
+    assert {f.label: f.value for f in announcement.facts}["Spec"].startswith("specs/team/x.yaml")

@@ -31,11 +31,14 @@ def card_of(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def texts(card: dict[str, Any]) -> list[str]:
+    """What the card shows, element by element: a TextBlock's text, a RichTextBlock's runs."""
     found = []
     for element in card["body"]:
         for item in [element, *element.get("items", [])]:
             if item["type"] == "TextBlock":
                 found.append(item["text"])
+            if item["type"] == "RichTextBlock":
+                found.append("".join(run["text"] for run in item["inlines"]))
     return found
 
 

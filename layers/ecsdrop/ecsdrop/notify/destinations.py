@@ -3,7 +3,8 @@
 Who hears what:
 
 - a destination without ``channels`` is a feed of the platform team: it hears every
-  service, narrowed only by its own ``states`` and ``services`` (glob patterns);
+  service, narrowed only by its own ``states`` and ``services`` (glob patterns); an event
+  that names no service reaches only the feeds without ``services``;
 - a destination with ``channels`` hears a service only when the service's spec names one of
   those channels in ``notifications.channels``, and then only the states that the spec lists
   in ``notifications.states`` (all by default) — and its own filters still apply.
@@ -51,14 +52,19 @@ class Destination:
     def wants(self, announcement: Announcement) -> bool:
         if self.states is not None and announcement.state not in self.states:
             return False
-        if self.services and not any(
-            fnmatchcase(announcement.service, pattern) for pattern in self.services
-        ):
+        if self.services and not self._hears_service(announcement.service):
             return False
         if not self.channels:
             return True
         return bool(self.channels & announcement.channels) and (
             announcement.state in announcement.spec_states
+        )
+
+    def _hears_service(self, service: str | None) -> bool:
+        """An event that names no service (a spec at a key ecsdrop does not accept) is not
+        one of "these services": only destinations without ``services`` hear it."""
+        return service is not None and any(
+            fnmatchcase(service, pattern) for pattern in self.services
         )
 
 

@@ -2,16 +2,17 @@
 
 Limits (https://docs.slack.dev/reference/block-kit/blocks): a header's plain_text ≤ 150
 characters; a section's text ≤ 3000; at most 10 section fields of ≤ 2000 each; a button's
-text ≤ 75 and url ≤ 3000; at most 10 context elements; at most 50 blocks. ``&``, ``<`` and
-``>`` are control characters in mrkdwn and are sent as HTML entities.
+text ≤ 75 and url ≤ 3000; at most 10 context elements; at most 50 blocks (a message here
+has at most nine). ``&``, ``<`` and ``>`` are control characters in mrkdwn and are sent as
+HTML entities, inside code blocks too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ecsdrop.notify.message import Announcement
-from ecsdrop.notify.text import bulleted, fit
+from ecsdrop.notify.message import Announcement, CodeBlock, ItemList
+from ecsdrop.notify.text import bulleted, fence_safe, fit, fit_lines
 
 HEADER_LIMIT = 150
 SECTION_TEXT_LIMIT = 3000
@@ -32,7 +33,11 @@ def slack_message(announcement: Announcement) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [_header(announcement)]
     if announcement.facts:
         blocks.append(_fields(announcement))
-    blocks.extend(_failure_sections(announcement))
+    if announcement.code:
+        blocks.append(_code_section(announcement.code))
+    blocks.extend(_list_section(found) for found in announcement.lists)
+    if announcement.advice:
+        blocks.append(_section("*What to do*\n", announcement.advice))
     if announcement.console_url and len(announcement.console_url) <= URL_LIMIT:
         blocks.append(_console_button(announcement))
     blocks.append(_context(announcement))
@@ -54,31 +59,30 @@ def _fields(announcement: Announcement) -> dict[str, Any]:
     return {"type": "section", "fields": fields}
 
 
-def _failure_sections(announcement: Announcement) -> list[dict[str, Any]]:
-    sections = []
-    if announcement.cause:
-        sections.append(_section("*Cause*\n", _code_block(announcement.cause)))
-    if announcement.rolled_back:
-        sections.append(_list_section("*Rolled back*\n", announcement.rolled_back))
-    if announcement.left_behind:
-        heading = "*Left behind: clean up by hand*\n"
-        sections.append(_list_section(heading, announcement.left_behind))
-    return sections
+def _code_escape(text: str) -> str:
+    return fence_safe(escape(text))
 
 
-def _code_block(text: str) -> str:
-    # a fence inside the cause would end the block early: break it with a zero-width space
-    safe = text.replace(CODE_FENCE, "`\u200b`\u200b`")
-    room = SECTION_TEXT_LIMIT - len("*Cause*\n") - 2 * len(CODE_FENCE) - 2
-    return f"{CODE_FENCE}\n{fit(safe, room, escape)}\n{CODE_FENCE}"
+def _code_section(code: CodeBlock) -> dict[str, Any]:
+    heading = f"*{escape(code.heading)}*\n"
+    room = SECTION_TEXT_LIMIT - len(heading) - 2 * len(CODE_FENCE) - 2
+    body = fit_lines(code.text, room, escape=_code_escape)
+    return _mrkdwn(f"{heading}{CODE_FENCE}\n{body}\n{CODE_FENCE}")
 
 
-def _list_section(heading: str, items: tuple[str, ...]) -> dict[str, Any]:
-    return _section(heading, bulleted(items, SECTION_TEXT_LIMIT - len(heading), escape=escape))
+def _list_section(found: ItemList) -> dict[str, Any]:
+    heading = f"*{escape(found.heading)}*\n"
+    return _mrkdwn(
+        heading + bulleted(found.items, SECTION_TEXT_LIMIT - len(heading), escape=escape)
+    )
 
 
-def _section(heading: str, body: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": heading + body}}
+def _section(heading: str, text: str) -> dict[str, Any]:
+    return _mrkdwn(heading + fit(text, SECTION_TEXT_LIMIT - len(heading), escape))
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
 def _console_button(announcement: Announcement) -> dict[str, Any]:

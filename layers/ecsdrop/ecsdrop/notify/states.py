@@ -10,12 +10,18 @@ REJECTED = "REJECTED"
 FAILED = "FAILED"
 ROLLED_BACK = "ROLLED_BACK"
 ROLLBACK_FAILED = "ROLLBACK_FAILED"
+# a service's end: its spec was deleted (docs/events.md)
+DELETED = "DELETED"
+RETAINED = "RETAINED"
+DELETE_FAILED = "DELETE_FAILED"
+# a spec under plans/ compared with what runs, nothing changed
+PLANNED = "PLANNED"
 
 
 @dataclass(frozen=True)
 class StateStyle:
-    """``tone`` is the semantic colour name of Adaptive Cards (good, warning, attention,
-    accent); ``colour`` the hex shade used where a platform takes any colour."""
+    """``tone`` is the semantic colour name of Adaptive Cards (default, good, warning,
+    attention, accent); ``colour`` the hex shade used where a platform takes any colour."""
 
     emoji: str
     headline: str
@@ -37,8 +43,16 @@ STYLES: dict[str, StateStyle] = {
     ROLLBACK_FAILED: StateStyle(
         "🔥", "rollback failed, resources left behind", "#8E0000", "attention"
     ),
+    DELETED: StateStyle("🗑️", "deleted", "#546E7A", "default"),
+    RETAINED: StateStyle("📌", "spec deleted, service still running", "#7B1FA2", "warning"),
+    DELETE_FAILED: StateStyle(
+        "🧨", "deletion failed, resources left behind", "#AD1457", "attention"
+    ),
+    PLANNED: StateStyle("📝", "plan", "#00838F", "accent"),
 }
 
-# The states a run announces; anything else (a no-op, a state from a newer ecsdrop) is not.
+# The states a run announces, in the order the docs and the spec's default list them;
+# anything else (a no-op, a state from a newer ecsdrop) is not announced.
+ALL_STATES = tuple(STYLES)
 ANNOUNCED_STATES = frozenset(STYLES)
-FAILURE_STATES = frozenset({REJECTED, FAILED, ROLLED_BACK, ROLLBACK_FAILED})
+FAILURE_STATES = frozenset({REJECTED, FAILED, ROLLED_BACK, ROLLBACK_FAILED, DELETE_FAILED})

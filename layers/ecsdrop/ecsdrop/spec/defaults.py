@@ -10,13 +10,13 @@ import copy
 from typing import Any
 
 from ecsdrop.aws.ecs import READ_ONLY_TASK_DEFINITION_FIELDS
+from ecsdrop.notify.states import ALL_STATES
 from ecsdrop.spec.images import parse_image
 from ecsdrop.spec.installation import Installation
 from ecsdrop.spec.units import FARGATE_SIZES, cpu_units, memory_mib
 
 # Pasted from describe-task-definition: accepted, dropped before registering.
 READ_ONLY_TASK_FIELDS = READ_ONLY_TASK_DEFINITION_FIELDS
-ALL_STATES = ("STARTED", "SUCCEEDED", "REJECTED", "FAILED", "ROLLED_BACK", "ROLLBACK_FAILED")
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 Data = dict[str, Any]
