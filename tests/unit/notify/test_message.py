@@ -282,12 +282,12 @@ def test_a_plan_with_changes_shows_its_diff_and_counts_the_lines() -> None:
     detail = real_detail("planned")
     announcement = announced(detail)
     assert announcement.title == "📝 scorekeep: plan, changes to apply"
-    assert announcement.summary == "📝 scorekeep: plan, changes to apply (+3 -3 lines)"
+    assert announcement.summary == "📝 scorekeep: plan, changes to apply (+1 -1 lines)"
     assert announcement.code == CodeBlock("Diff", detail["diff"], language="diff")
     facts = {f.label: f.value for f in announcement.facts}
-    assert facts["Changes"] == "+3 -3 lines"
+    assert facts["Changes"] == "+1 -1 lines"
     assert facts["Trigger"] == "plan upload by Deployer/alice"
-    assert announcement.footer.startswith("plan 8c4d5e6f")
+    assert announcement.footer.startswith(f"plan {detail['deploymentId']}")
 
 
 def test_a_plan_without_changes_says_so_and_shows_no_diff() -> None:

@@ -7,6 +7,8 @@ import json
 import re
 from typing import Any
 
+import pytest
+
 from ecsdrop.aws.events import DETAIL_TYPE, SOURCE
 from ecsdrop.notify.delivery import RetryPolicy
 from ecsdrop.notify.destinations import parse_destinations
@@ -102,6 +104,19 @@ def test_the_topic_gets_chatbots_custom_notification_format() -> None:
     assert message["content"]["title"] == "ecsdrop: scorekeep ROLLED_BACK"
     assert message["metadata"]["threadId"] == event["detail"]["deploymentId"]
     assert message["metadata"]["relatedResources"] == [event["detail"]["consoleUrl"]]
+
+
+@pytest.mark.parametrize("sample", ["deleted", "retained", "delete-failed", "planned"])
+def test_the_topic_message_reads_right_for_every_kind_of_run(sample: str) -> None:
+    (_, topic_target) = resource("DeploymentEventsRule")["Properties"]["Targets"]
+    detail = real_detail(sample)
+    message = json.loads(transform(topic_target["InputTransformer"], {"id": "e", "detail": detail}))
+    content = message["content"]
+    assert content["description"] == (
+        f"{detail['service']} on cluster {detail['cluster']}: {detail['state']} "
+        f"(ecsdrop run {detail['deploymentId']})."
+    )
+    assert "None" not in json.dumps(message) and None not in message["metadata"].values()
 
 
 def test_the_outputs_name_the_topic_and_the_secret() -> None:

@@ -66,11 +66,13 @@ def plan_upload(event: dict[str, Any], planner: Planner) -> dict[str, Any]:
     }
     started = _now()
     try:
-        spec = _planned_spec(key, version, planner)
+        spec, uploader = _planned_spec(key, version, planner)
+        if uploader:
+            trigger["uploader"] = uploader
     except SpecError as e:
         match = _PLAN_KEY.match(key)
         announced = {
-            **_base(match.group("name") if match else None, None, trigger, started),
+            **_base(planner, match.group("name") if match else None, None, trigger, started),
             "state": REJECTED,
             "error": "SpecError",
             "cause": str(e),
@@ -83,7 +85,7 @@ def plan_upload(event: dict[str, Any], planner: Planner) -> dict[str, Any]:
         cut = diff[:EVENT_DIFF_LIMIT].rsplit("\n", 1)[0]
         diff = f"{cut}\n… {diff.count(chr(10)) - cut.count(chr(10))} more lines (ecsdrop diff)"
     announced = {
-        **_base(spec.name, spec, trigger, started),
+        **_base(planner, spec.name, spec, trigger, started),
         "state": PLANNED,
         "changes": plan.changes,
         "changed": [s.name for s in plan.sections if s.changed],
@@ -93,7 +95,7 @@ def plan_upload(event: dict[str, Any], planner: Planner) -> dict[str, Any]:
     return announced
 
 
-def _planned_spec(key: str, version: str | None, planner: Planner) -> Spec:
+def _planned_spec(key: str, version: str | None, planner: Planner) -> tuple[Spec, str | None]:
     match = _PLAN_KEY.match(key)
     if match is None:
         raise SpecError([Problem((), "a plan lives at plans/<service>.yaml (or .yml, .json)")], key)
@@ -104,16 +106,27 @@ def _planned_spec(key: str, version: str | None, planner: Planner) -> Spec:
     if checked.spec.name != match.group("name"):
         problem = Problem(("service", "name"), f"must be {match.group('name')!r}, as in {key}")
         raise SpecError([problem], key)
-    return checked.spec
+    return checked.spec, obj.uploader
 
 
 def _base(
-    service: str | None, spec: Spec | None, trigger: dict[str, Any], started: str
+    planner: Planner,
+    service: str | None,
+    spec: Spec | None,
+    trigger: dict[str, Any],
+    started: str,
 ) -> dict[str, Any]:
+    """What every event of a plan carries: like a deployment's, with the plan's own id and
+    a link to the uploaded file (there is no execution to open)."""
+    key, region = str(trigger["key"]), planner.installation.region
     return {
         "service": service,
         "cluster": spec.cluster if spec else None,
-        "deploymentId": None,
+        "deploymentId": trigger["versionId"] or f"plan-{started}",
+        "consoleUrl": (
+            f"https://{region}.console.aws.amazon.com/s3/object/{planner.bucket.name}"
+            f"?region={region}&prefix={key}"
+        ),
         "trigger": trigger,
         "spec": {
             "key": trigger["key"],
