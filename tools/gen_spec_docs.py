@@ -63,6 +63,15 @@ load balancer in front of them, which image pushes redeploy it, and who hears ab
 deployments. Drop it into the ecsdrop bucket as `specs/<service>.yaml` (or `.json`) and
 ecsdrop deploys it.
 
+The key a service is first deployed from owns it: another key for the same service is
+rejected, naming the owner. ecsdrop changes only what it created (everything carries
+`ecsdrop:service=<name>`): a spec that would take over an ECS service somebody else made is
+rejected unless it says `service.adopt: true`. Deleting the spec (or `ecsdrop delete`) ends
+the service as `service.deletionPolicy` says: `retain` leaves it running, `delete` removes
+it and everything ecsdrop created for it. `ecsdrop diff FILE` shows what deploying a spec
+would change, `ecsdrop rollback SERVICE` deploys an earlier revision again (README, "A
+service's whole life").
+
 Only `version`, `service.name` and `taskDefinition.containerDefinitions` are required;
 everything else has a default, listed below. `ecsdrop render FILE` prints the exact AWS
 inputs a spec deploys with, every default filled in.
