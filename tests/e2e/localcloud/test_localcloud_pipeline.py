@@ -122,6 +122,27 @@ def test_s3_events_carry_an_iso_time_a_fresh_id_and_the_aws_detail_shape(cloud: 
         assert event["resources"] == [f"arn:aws:s3:::{cloud.outputs['BucketName']}"]
 
 
+def test_a_delete_in_a_versioned_bucket_announces_its_delete_marker(cloud: LocalCloud) -> None:
+    s3, bucket = cloud.client("s3"), cloud.outputs["BucketName"]
+    s3.put_object(Bucket=bucket, Key="specs/gone.yaml", Body=b"hello")
+
+    marker = s3.delete_object(Bucket=bucket, Key="specs/gone.yaml")
+
+    assert marker["DeleteMarker"] is True
+    deleted = [
+        entry["event"]
+        for entry in cloud.events()
+        if entry["event"]["detail-type"] == "Object Deleted"
+        and entry["event"]["detail"]["object"]["key"] == "specs/gone.yaml"
+    ]
+    assert len(deleted) == 1
+    detail = deleted[0]["detail"]
+    assert detail["deletion-type"] == "Delete Marker Created"
+    assert detail["reason"] == "DeleteObject"
+    assert detail["object"]["version-id"] == marker["VersionId"]
+    assert "size" not in detail["object"]
+
+
 def test_input_transformer_shapes_s3_events_for_a_queue_target(
     cloud: LocalCloud, eventually: Any
 ) -> None:
