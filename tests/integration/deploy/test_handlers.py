@@ -114,3 +114,79 @@ def test_a_function_missing_its_configuration_fails_loudly(
     monkeypatch.delenv("TABLE_NAME")
     with pytest.raises(ConfigurationError, match="TABLE_NAME"):
         invoke("rollout_events", real_event("ecs-deployment-completed.json"))
+
+
+def test_load_spec_turns_a_delete_marker_into_the_deletion_of_the_running_spec(
+    wired: MotoStack,
+) -> None:
+    wired.deploy(
+        example("scorekeep.yaml").replace("  tags:\n", "  deletionPolicy: delete\n  tags:\n")
+    )
+    event = real_event("s3-object-deleted.json")
+    event["detail"]["bucket"]["name"] = BUCKET
+
+    state = invoke("load_spec", {"input": event, "execution": execution()})
+
+    assert state["deployment"]["action"] == "delete"
+    assert state["deployment"]["trigger"]["type"] == "spec-delete"
+    assert state["spec"]["service"]["deletionPolicy"] == "delete"  # the spec that runs
+
+
+def test_load_spec_ignores_a_delete_marker_of_a_spec_that_never_deployed(wired: MotoStack) -> None:
+    event = real_event("s3-object-deleted.json")
+    event["detail"]["bucket"]["name"] = BUCKET
+
+    answer = invoke("load_spec", {"input": event, "execution": execution()})
+
+    assert answer == {"ignored": "no deployment of scorekeep runs: nothing to delete"}
+
+
+def test_the_plan_function_announces_what_a_plans_upload_would_change(wired: MotoStack) -> None:
+    wired.deploy(example("scorekeep.yaml"))
+    wired.published()
+    version = wired.upload(
+        example("scorekeep.yaml").replace("desiredCount: 2", "desiredCount: 5"),
+        key="plans/scorekeep.yaml",
+    )
+    event = real_event("s3-plan-uploaded.json")
+    event["detail"]["bucket"]["name"] = BUCKET
+    event["detail"]["object"]["version-id"] = version
+
+    answer = invoke("plan", event)
+
+    assert answer["state"] == "PLANNED"
+    assert answer["changed"] == ["service"]
+    assert "-desiredCount: 2\n" in answer["diff"] and "+desiredCount: 5\n" in answer["diff"]
+    (published,) = wired.published()
+    assert published["detail"] == answer
+    assert wired.runtime.store.get_state("scorekeep")["spec"]["service"]["desiredCount"] == 2
+
+
+def test_the_plan_function_answers_a_diff_request_and_publishes_nothing(wired: MotoStack) -> None:
+    wired.deploy(example("scorekeep.yaml"))
+    wired.published()
+
+    answer = invoke("plan", {"spec": example("scorekeep.yaml"), "filename": "scorekeep.yaml"})
+
+    assert answer["valid"] is True
+    # plain moto describes no grace period or exec setting (the local cloud does, as ECS:
+    # tests/e2e/pipeline/test_diff_and_rollback.py sees no change at all); the rest is equal
+    assert set(answer["changed"]) <= {"service"}, answer["diff"]
+    assert "-desiredCount" not in answer["diff"] and "image:" not in answer["diff"]
+    assert wired.published() == []
+
+
+def test_the_plan_function_reports_an_invalid_plan_as_rejected(wired: MotoStack) -> None:
+    version = wired.upload(
+        example("scorekeep.yaml").replace("containerPort: 5000", "containerPort: 8080"),
+        key="plans/scorekeep.yaml",
+    )
+    event = real_event("s3-plan-uploaded.json")
+    event["detail"]["bucket"]["name"] = BUCKET
+    event["detail"]["object"]["version-id"] = version
+
+    answer = invoke("plan", event)
+
+    assert (answer["state"], answer["error"]) == ("REJECTED", "SpecError")
+    assert answer["trigger"]["type"] == "plan"
+    assert "port 8080/tcp is already taken" in answer["cause"]
