@@ -327,7 +327,7 @@ def running_execution(sfn: Any, state_machine: str, service: str | None) -> str 
             sfn.describe_execution(executionArn=item["executionArn"]).get("input") or "{}"
         )
         key = ((started.get("detail") or {}).get("object") or {}).get("key", "")
-        redeploy = (started.get("redeploy") or {}).get("service")
+        redeploy = (started.get("redeploy") or started.get("delete") or {}).get("service")
         if redeploy == service or _service_of(key) == service:
             return str(item["executionArn"])
     return None
