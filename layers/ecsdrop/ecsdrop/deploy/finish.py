@@ -223,8 +223,7 @@ class Reporter:
         )
         failures += [released] if released else []
         resources = [r for r in [detail.get("serviceArn")] if r]
-        owner = owner_key(state.lock.get("previous"))
-        owns = owner is None or owner == deployment.spec_key
+        owns = may_report_status(owner_key(state.lock.get("previous")), deployment.spec_key)
         failures += self._report(deployment.service, detail, resources, status=owns)
         return {**detail, "unreported": failures} if failures else detail
 
@@ -232,10 +231,9 @@ class Reporter:
         """Whether a run from ``key`` may write the service's status object: not when
         another key owns the service (its status says how the service runs)."""
         try:
-            owner = owner_key(self.store.get_state(service))
+            return may_report_status(owner_key(self.store.get_state(service)), key)
         except AwsError:
             return False
-        return owner is None or owner == key
 
     def _report(
         self, service: str, detail: dict[str, Any], resources: list[str], status: bool = True
@@ -260,6 +258,11 @@ class Reporter:
             logger.error(f"could not {what}", extra={"error": str(e)})
             return f"could not {what}: {e}"
         return None
+
+
+def may_report_status(owner: str | None, key: str) -> bool:
+    """A run may write the service's status object unless another key owns the service."""
+    return owner is None or owner == key
 
 
 def _detail(state: WorkflowState, outcome: str, region: str) -> dict[str, Any]:

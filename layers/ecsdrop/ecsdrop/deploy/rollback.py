@@ -208,7 +208,7 @@ def _delete_task_definition(entry: Entry, g: Gateways, _: Patience) -> None:
         g.ecs.deregister_task_definition(entry["id"])
     except AwsError:
         if not entry.get("purge"):
-            raise  # an inactive revision answers ClientException: delete it anyway
+            raise  # a revision already INACTIVE (a failed run's) may refuse: delete it anyway
     if entry.get("purge"):
         g.ecs.delete_task_definition(entry["id"])
 
