@@ -102,3 +102,26 @@ def test_a_push_nobody_follows_changes_nothing(chat: ChatPipeline) -> None:
     after = sfn.list_executions(stateMachineArn=chat.stack.state_machine_arn)["executions"]
     assert len(after) == before
     assert chat.cloud.calls().get("lambda:Invoke", 0) == calls_before
+
+
+def test_a_plan_upload_posts_its_diff_to_chat_and_a_deleted_spec_its_end(
+    chat: ChatPipeline,
+) -> None:
+    assert chat.submit(scorekeep("chat-life"), "chat-life")["status"] == "SUCCEEDED"
+
+    chat.upload(
+        "plans/chat-life.yaml", scorekeep("chat-life", **{"desiredCount: 2": "desiredCount: 3"})
+    )
+
+    def headed(text: str) -> list[dict[str, Any]]:
+        return [m for m in slack_messages(chat, "chat-life") if text in header(m)]
+
+    assert wait_until(lambda: headed("plan") != [])
+    (plan,) = headed("plan")
+    assert "+desiredCount: 3" in json.dumps(plan)
+
+    retained = chat.delete("specs/chat-life.yaml", "chat-life")
+
+    assert retained["status"] == "RETAINED", retained
+    assert wait_until(lambda: headed(STYLES["RETAINED"].emoji) != [])
+    assert "ECS service chat-life" in json.dumps(headed(STYLES["RETAINED"].emoji)[0])
