@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 from ecsdrop_cli import deploy_commands, local_commands, spec_commands
 
@@ -23,11 +24,20 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+def package_version() -> str:
+    """The installed package's version (pyproject.toml is its one home)."""
+    try:
+        return metadata.version("ecsdrop")
+    except metadata.PackageNotFoundError:
+        return "(not installed: run `make venv`)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ecsdrop",
         description="Deploy ECS Fargate services from a spec dropped into S3.",
     )
+    parser.add_argument("--version", action="version", version=f"ecsdrop {package_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     spec_commands.register(commands)
