@@ -9,7 +9,9 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
+
+from ecsdrop_cli.arguments import endpoint_url
 
 DEFAULT_STACK = "ecsdrop"
 
@@ -27,6 +29,7 @@ def add_stack_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--endpoint-url",
         default=os.environ.get("AWS_ENDPOINT_URL"),
+        type=endpoint_url,
         help="talk to this endpoint instead of AWS (the local cloud: http://127.0.0.1:4566)",
     )
     parser.add_argument("--profile", default=None, help="AWS profile (real AWS)")
@@ -50,15 +53,20 @@ class Stack:
 
     @classmethod
     def discover(cls, args: argparse.Namespace) -> Stack:
+        """The stack's outputs, or StackNotFound. Anything else (no credentials, no region,
+        nothing answering, access denied) is the command line's to report."""
         session = _session(args)
         try:
             stacks = _client(session, "cloudformation", args.endpoint_url).describe_stacks(
                 StackName=args.stack
             )["Stacks"]
-        except (ClientError, BotoCoreError) as e:
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") != "ValidationError":
+                raise
             where = args.endpoint_url or "AWS"
+            reason = e.response["Error"].get("Message")
             raise StackNotFound(
-                f"no ecsdrop stack {args.stack!r} at {where} ({e}); "
+                f"no ecsdrop stack {args.stack!r} at {where} ({reason}); "
                 "is `ecsdrop local up` running, or the stack deployed?"
             ) from None
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}

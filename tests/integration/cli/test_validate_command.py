@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.integration.cli.conftest import VALID_SPEC
+
 Write = Callable[[str, str | bytes], Path]
 Ecsdrop = Callable[..., Any]
 PROBLEM_LINE = re.compile(
@@ -27,15 +29,6 @@ taskDefinition:
       image: nginx:1.27
       portMapping:
         - containerPort: 80
-"""
-VALID_SPEC = """\
-version: 1
-service:
-  name: web
-taskDefinition:
-  containerDefinitions:
-    - name: web
-      image: nginx:1.27
 """
 WARNING_SPEC = (
     VALID_SPEC
