@@ -15,6 +15,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ecsdrop.spec import validate
+from ecsdrop_cli.arguments import positive_int
 from ecsdrop_cli.progress import ExecutionFollower
 from ecsdrop_cli.stack import Stack, StackNotFound, add_stack_options
 
@@ -61,7 +62,7 @@ def register(commands: Any) -> None:
 
     history = commands.add_parser("history", help="the service's past deployments, newest first")
     history.add_argument("service")
-    history.add_argument("--limit", type=int, default=20)
+    history.add_argument("--limit", type=positive_int, default=20, help="at most this many (>= 1)")
     history.add_argument("--json", action="store_true")
     add_stack_options(history)
     history.set_defaults(run=run_history)
