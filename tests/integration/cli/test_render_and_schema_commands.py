@@ -103,7 +103,16 @@ def test_render_of_a_missing_file_is_a_usage_error(ecsdrop: Ecsdrop) -> None:
     run = ecsdrop("render", "missing.yaml")
 
     assert run.code == 2
-    assert "missing.yaml" in run.stderr
+    assert run.stderr == "ecsdrop render: missing.yaml: cannot read: No such file or directory\n"
+
+
+def test_render_of_a_directory_is_a_usage_error(ecsdrop: Ecsdrop, tmp_path: Path) -> None:
+    (tmp_path / "specs").mkdir()
+
+    run = ecsdrop("render", "specs")
+
+    assert run.code == 2
+    assert run.stderr == "ecsdrop render: specs: cannot read: Is a directory\n"
 
 
 def test_schema_prints_a_valid_draft_2020_12_schema(ecsdrop: Ecsdrop, repo_root: Path) -> None:

@@ -212,7 +212,6 @@ def test_policy_file_limits_the_size(ecsdrop: Ecsdrop, write: Write) -> None:
     ("args", "says"),
     [
         ((), "the following arguments are required: FILE"),
-        (("missing.yaml",), "missing.yaml: No such file or directory"),
         (("--colour", "web.yaml"), "unrecognized arguments: --colour"),
         (("--policy", "missing-policy.yaml", "web.yaml"), "missing-policy.yaml"),
         (("--policy", "list-policy.yaml", "web.yaml"), "a policy file is a mapping"),
@@ -220,7 +219,6 @@ def test_policy_file_limits_the_size(ecsdrop: Ecsdrop, write: Write) -> None:
     ],
     ids=[
         "no-file",
-        "missing-file",
         "unknown-option",
         "missing-policy",
         "list-policy",
@@ -239,6 +237,54 @@ def test_usage_errors_exit_2(
     assert run.code == 2
     assert says in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_an_unreadable_file_is_reported_among_the_others_which_are_all_checked(
+    ecsdrop: Ecsdrop, write: Write
+) -> None:
+    write("a.yaml", VALID_SPEC)
+    write("b.yaml", INVALID_SPEC)
+
+    run = ecsdrop("validate", "a.yaml", "missing.yaml", "b.yaml")
+
+    assert run.code == 2
+    lines = run.stdout.splitlines()
+    assert lines[0] == "missing.yaml: cannot read: No such file or directory"
+    assert [line.split(":")[0] for line in lines[1:]] == ["b.yaml", "b.yaml"]
+    assert "a.yaml: valid" in run.stderr
+
+
+def test_an_unreadable_file_fails_the_run_with_2_even_when_the_others_are_valid(
+    ecsdrop: Ecsdrop, write: Write, tmp_path: Path
+) -> None:
+    write("a.yaml", VALID_SPEC)
+    (tmp_path / "specs").mkdir()
+
+    run = ecsdrop("validate", "a.yaml", "specs")
+
+    assert run.code == 2
+    assert run.stdout == "specs: cannot read: Is a directory\n"
+    assert "a.yaml: valid" in run.stderr
+
+
+def test_json_output_lists_the_unreadable_files_with_the_problems(
+    ecsdrop: Ecsdrop, write: Write
+) -> None:
+    write("b.yaml", INVALID_SPEC)
+
+    run = ecsdrop("validate", "--json", "missing.yaml", "b.yaml")
+
+    assert run.code == 2
+    report = json.loads(run.stdout)
+    assert report[0] == {
+        "file": "missing.yaml",
+        "line": None,
+        "column": None,
+        "path": "(document)",
+        "message": "cannot read: No such file or directory",
+        "severity": "error",
+    }
+    assert [p["file"] for p in report[1:]] == ["b.yaml", "b.yaml"]
 
 
 def test_no_subcommand_is_a_usage_error(ecsdrop: Ecsdrop) -> None:
