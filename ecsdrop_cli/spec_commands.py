@@ -7,15 +7,21 @@ import json
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ecsdrop.errors import PolicyError
 from ecsdrop.spec import Guardrails, Installation, Problem, validate
 from ecsdrop.spec.render import render
 from ecsdrop.spec.schema import load_schema
-from ecsdrop_cli.files import Unreadable, UsageError, display_name, read_bytes
+from ecsdrop_cli.files import (
+    FileProblems,
+    Unreadable,
+    UsageError,
+    display_name,
+    print_usage_error,
+    read_bytes,
+    read_settings,
+)
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -76,15 +82,14 @@ def _installation(args: argparse.Namespace) -> Installation:
 
 
 def _guardrails(args: argparse.Namespace) -> Guardrails:
+    """The --policy file's guardrails, or FileProblems naming the place of each problem."""
     if not args.policy:
         return Guardrails()
+    document = read_settings(args.policy)
     try:
-        settings = yaml.safe_load(Path(args.policy).read_text(encoding="utf-8")) or {}
-        if not isinstance(settings, dict):
-            raise UsageError(f"{args.policy}: a policy file is a mapping")
-        return Guardrails.from_mapping(settings)
-    except (OSError, yaml.YAMLError, ValueError) as e:
-        raise UsageError(f"{args.policy}: {e}") from None
+        return Guardrails.from_mapping({} if document.data is None else document.data)
+    except PolicyError as e:
+        raise FileProblems(args.policy, e.problems, document) from None
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,7 @@ def run_validate(args: argparse.Namespace) -> int:
     try:
         guardrails = _guardrails(args)
     except UsageError as e:
-        print(f"ecsdrop validate: {e}", file=sys.stderr)
+        print_usage_error("validate", e)
         return EXIT_USAGE
     installation = _installation(args)
     checks = [check_file(name, guardrails, installation) for name in args.files]
@@ -142,7 +147,7 @@ def run_render(args: argparse.Namespace) -> int:
         guardrails = _guardrails(args)
         result = validate(read_bytes(args.file), display, guardrails, _installation(args))
     except UsageError as e:
-        print(f"ecsdrop render: {e}", file=sys.stderr)
+        print_usage_error("render", e)
         return EXIT_USAGE
     for problem in result.problems:
         print(problem.format(display), file=sys.stderr)

@@ -214,8 +214,15 @@ def test_policy_file_limits_the_size(ecsdrop: Ecsdrop, write: Write) -> None:
         ((), "the following arguments are required: FILE"),
         (("--colour", "web.yaml"), "unrecognized arguments: --colour"),
         (("--policy", "missing-policy.yaml", "web.yaml"), "missing-policy.yaml"),
-        (("--policy", "list-policy.yaml", "web.yaml"), "a policy file is a mapping"),
-        (("--policy", "bad-policy.yaml", "web.yaml"), "plaintextCredentials must be"),
+        (
+            ("--policy", "list-policy.yaml", "web.yaml"),
+            "list-policy.yaml:1:1: (document): expected a mapping, got a list",
+        ),
+        (
+            ("--policy", "bad-policy.yaml", "web.yaml"),
+            'bad-policy.yaml:1:1: plaintextCredentials: "sometimes" is not one of: reject, warn, '
+            "off",
+        ),
     ],
     ids=[
         "no-file",
@@ -237,6 +244,58 @@ def test_usage_errors_exit_2(
     assert run.code == 2
     assert says in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_policy_unknown_keys_and_wrong_values_are_usage_errors_at_their_place(
+    ecsdrop: Ecsdrop, write: Write
+) -> None:
+    write("web.yaml", VALID_SPEC)
+    write(
+        "policy.yaml",
+        "allowedRegistries:\n  - public.ecr.aws\n  - 5\nallowPrivilged: false\n"
+        'maxSpecBytes: "64"\n',
+    )
+
+    run = ecsdrop("validate", "--json", "--policy", "policy.yaml", "web.yaml")
+
+    assert run.code == 2
+    assert run.stdout == "", "no spec is validated under a policy that is not what it says"
+    assert run.stderr.splitlines() == [
+        "ecsdrop validate: policy.yaml:3:5: allowedRegistries[1]: expected a string, "
+        'got an integer 5; quote it: "5"',
+        "ecsdrop validate: policy.yaml:4:1: allowPrivilged: unknown field 'allowPrivilged'; "
+        "did you mean 'allowPrivileged'?",
+        'ecsdrop validate: policy.yaml:5:1: maxSpecBytes: expected an integer, got a string "64"',
+    ]
+
+
+@pytest.mark.parametrize(
+    "text", ["", "# every guardrail at its default\n"], ids=["empty", "comments"]
+)
+def test_an_empty_policy_file_is_the_default_policy(
+    ecsdrop: Ecsdrop, write: Write, text: str
+) -> None:
+    write("web.yaml", WARNING_SPEC)
+    write("policy.yaml", text)
+
+    run = ecsdrop("validate", "--json", "--policy", "policy.yaml", "web.yaml")
+
+    assert run.code == 0, run.stderr
+    assert [p["severity"] for p in json.loads(run.stdout)] == ["warning"]
+
+
+def test_a_policy_for_render_is_read_the_same_way(ecsdrop: Ecsdrop, write: Write) -> None:
+    write("web.yaml", VALID_SPEC)
+    write("policy.yaml", "plaintextCredential: reject\n")
+
+    run = ecsdrop("render", "--policy", "policy.yaml", "web.yaml")
+
+    assert run.code == 2
+    assert run.stdout == ""
+    assert run.stderr == (
+        "ecsdrop render: policy.yaml:1:1: plaintextCredential: unknown field "
+        "'plaintextCredential'; did you mean 'plaintextCredentials'?\n"
+    )
 
 
 def test_an_unreadable_file_is_reported_among_the_others_which_are_all_checked(

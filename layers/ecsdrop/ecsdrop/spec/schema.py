@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path as FilePath
 from typing import Any
@@ -87,23 +87,29 @@ def _is_integer(checker: Any, instance: Any) -> bool:
 
 
 @cache
-def _validator() -> Any:
+def _validator_class() -> Any:
     """Draft 2020-12, with ``pattern`` read as ECMA-262 (see ecma_pattern) and integers
     as the ECS API takes them."""
-    spec_validator = validators.extend(  # type: ignore[no-untyped-call]
+    return validators.extend(  # type: ignore[no-untyped-call]
         Draft202012Validator,
         {"pattern": _pattern_keyword},
         type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
     )
+
+
+@cache
+def _validator() -> Any:
     schema = load_schema()
-    spec_validator.check_schema(schema)
-    return spec_validator(schema)
+    _validator_class().check_schema(schema)
+    return _validator_class()(schema)
 
 
-def schema_problems(data: Any) -> list[Problem]:
-    """Every structural problem of ``data``, one Problem per field."""
+def schema_problems(data: Any, schema: Mapping[str, Any] | None = None) -> list[Problem]:
+    """Every structural problem of ``data``, one Problem per field, against the spec's schema
+    or the ``schema`` given (the policy file's, say)."""
+    validator = _validator() if schema is None else _validator_class()(schema)
     found: dict[tuple[Path, str], Problem] = {}
-    for error in _validator().iter_errors(data):
+    for error in validator.iter_errors(data):
         for problem in _translate(error):
             found.setdefault((problem.path, problem.message), problem)
     return list(found.values())
