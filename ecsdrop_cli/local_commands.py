@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ecsdrop.spec.problems import Problem
+from ecsdrop_cli.files import FileProblems, UsageError, print_usage_error, read_settings
 from ecsdrop_cli.stack import DEFAULT_STACK, Stack, StackNotFound, add_stack_options
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,11 +75,31 @@ def parse_destinations(items: list[str]) -> list[dict[str, str]]:
     return destinations
 
 
+def read_faults(name: str | None) -> list[Any] | None:
+    """The --faults file's faults, or FileProblems placing each problem at its line and column:
+    read before the local cloud starts, so a mistake in it starts nothing."""
+    if name is None:
+        return None
+    from localcloud.errors import FaultSpecError  # noqa: PLC0415 -- loads moto: only when asked
+    from localcloud.faults import faults_from_data  # noqa: PLC0415
+
+    document = read_settings(name)
+    try:
+        return faults_from_data(document.data)
+    except FaultSpecError as e:
+        problems = [Problem(path, message) for path, message in e.problems]
+        raise FileProblems(name, problems, document) from None
+
+
 def run_up(args: argparse.Namespace) -> int:
     try:
         destinations = parse_destinations(args.notify)
+        faults = read_faults(args.faults)
     except ValueError as e:
         print(f"ecsdrop local up: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as e:
+        print_usage_error("local up", e)
         return EXIT_USAGE
     from localcloud import LocalCloud, serve  # noqa: PLC0415 -- loads moto: only when asked
 
@@ -100,7 +122,7 @@ def run_up(args: argparse.Namespace) -> int:
     serve(
         args.template,
         port=args.port,
-        faults=args.faults,
+        faults=faults,
         time_scale=args.time_scale,
         rollout_seconds=args.rollout_seconds,
         verbose=not args.quiet,

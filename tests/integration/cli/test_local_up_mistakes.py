@@ -1,0 +1,74 @@
+"""`ecsdrop local up` with a mistake in what it is given: a fault file that is missing or
+says what no fault takes. Each is a usage error (exit 2) with its place, found before the
+local cloud starts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+Write = Callable[[str, str | bytes], Path]
+Ecsdrop = Callable[..., Any]
+
+
+def assert_nothing_started(run: Any) -> None:
+    assert run.code == 2, run.stdout + run.stderr
+    assert "ready at" not in run.stdout
+    assert "internal error" not in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_a_missing_fault_file_is_a_usage_error(ecsdrop: Ecsdrop) -> None:
+    run = ecsdrop("local", "up", "--faults", "missing.yaml")
+
+    assert_nothing_started(run)
+    assert run.stderr == (
+        "ecsdrop local up: missing.yaml: cannot read: No such file or directory\n"
+    )
+
+
+def test_unknown_keys_and_wrong_values_in_a_fault_file_are_reported_at_their_place(
+    ecsdrop: Ecsdrop, write: Write
+) -> None:
+    write(
+        "faults.yaml",
+        "faults:\n"
+        "  - api: ecs:UpdateService\n"
+        "    error: ThrottlingException\n"
+        "    tims: 2\n"
+        "  - rollout: web\n"
+        '    times: "1"\n',
+    )
+
+    run = ecsdrop("local", "up", "--faults", "faults.yaml")
+
+    assert_nothing_started(run)
+    assert run.stderr.splitlines() == [
+        "ecsdrop local up: faults.yaml:4:5: faults[0].tims: unknown key 'tims'; api faults take "
+        "api, error, status, message, times, after, delay, user-agent, user_agent, body",
+        "ecsdrop local up: faults.yaml:6:5: faults[1].times: must be an integer of at least 1, "
+        "got '1'",
+    ]
+
+
+def test_a_fault_file_in_json_is_placed_the_same_way(ecsdrop: Ecsdrop, write: Write) -> None:
+    write("faults.json", '[\n  {"event": "drop",\n   "detail_type": 5}\n]\n')
+
+    run = ecsdrop("local", "up", "--faults", "faults.json")
+
+    assert_nothing_started(run)
+    assert run.stderr == (
+        "ecsdrop local up: faults.json:3:4: [0].detail_type: must be a string, got 5\n"
+    )
+
+
+def test_a_fault_file_with_a_syntax_error_is_reported_at_its_place(
+    ecsdrop: Ecsdrop, write: Write
+) -> None:
+    write("faults.yaml", "- api: [ecs:UpdateService\n")
+
+    run = ecsdrop("local", "up", "--faults", "faults.yaml")
+
+    assert_nothing_started(run)
+    assert run.stderr.startswith("ecsdrop local up: faults.yaml:2:1: (document): YAML syntax error")
