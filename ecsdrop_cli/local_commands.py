@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ecsdrop.spec.problems import Problem
+from ecsdrop_cli.arguments import port_number
 from ecsdrop_cli.files import FileProblems, UsageError, print_usage_error, read_settings
 from ecsdrop_cli.stack import DEFAULT_STACK, Stack, StackNotFound, add_stack_options
 
@@ -33,7 +34,9 @@ def register(commands: Any) -> None:
         "real Step Functions, Lambda workers, EventBridge delivery and ECS rollouts) and serve "
         "it in the foreground. boto3 and the AWS CLI work against it with --endpoint-url.",
     )
-    up.add_argument("--port", type=int, default=4566)
+    up.add_argument(
+        "--port", type=port_number, default=4566, help="0 to 65535; 0 picks a free port"
+    )
     up.add_argument("--template", default=str(TEMPLATE), help=argparse.SUPPRESS)
     up.add_argument("--stack", default=DEFAULT_STACK, help="stack name (default: ecsdrop)")
     up.add_argument("--faults", default=None, metavar="FILE", help="fault injection file")
@@ -102,6 +105,7 @@ def run_up(args: argparse.Namespace) -> int:
         print_usage_error("local up", e)
         return EXIT_USAGE
     from localcloud import LocalCloud, serve  # noqa: PLC0415 -- loads moto: only when asked
+    from localcloud.errors import PortError  # noqa: PLC0415
 
     def ready(cloud: LocalCloud) -> list[str]:
         lines = []
@@ -119,16 +123,20 @@ def run_up(args: argparse.Namespace) -> int:
         ]
         return lines
 
-    serve(
-        args.template,
-        port=args.port,
-        faults=faults,
-        time_scale=args.time_scale,
-        rollout_seconds=args.rollout_seconds,
-        verbose=not args.quiet,
-        stack_name=args.stack,
-        on_ready=ready,
-    )
+    try:
+        serve(
+            args.template,
+            port=args.port,
+            faults=faults,
+            time_scale=args.time_scale,
+            rollout_seconds=args.rollout_seconds,
+            verbose=not args.quiet,
+            stack_name=args.stack,
+            on_ready=ready,
+        )
+    except PortError as e:
+        print(f"ecsdrop local up: --port: {e}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
 
 

@@ -35,3 +35,7 @@ class FaultSpecError(LocalCloudError):
 def _described(path: FaultPath, message: str) -> str:
     where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
     return f"{where.lstrip('.')}: {message}" if where else message
+
+
+class PortError(LocalCloudError):
+    """The server cannot listen where it was asked to: no such port, or the port is taken."""

@@ -1,9 +1,10 @@
 """`ecsdrop local up` with a mistake in what it is given: a fault file that is missing or
-says what no fault takes. Each is a usage error (exit 2) with its place, found before the
-local cloud starts."""
+says what no fault takes, or a port in use. Each is a usage error (exit 2) with its
+place, found before the local cloud starts."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -72,3 +73,15 @@ def test_a_fault_file_with_a_syntax_error_is_reported_at_its_place(
 
     assert_nothing_started(run)
     assert run.stderr.startswith("ecsdrop local up: faults.yaml:2:1: (document): YAML syntax error")
+
+
+def test_a_port_in_use_is_a_usage_error_not_another_port(ecsdrop: Ecsdrop) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        run = ecsdrop("local", "up", "--port", str(port), "--quiet")
+
+    assert_nothing_started(run)
+    assert f"ecsdrop local up: --port: port {port} on 127.0.0.1 is in use" in run.stderr

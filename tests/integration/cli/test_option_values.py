@@ -23,3 +23,21 @@ def test_history_limit_below_1_is_a_usage_error_not_a_botocore_message(
         run.stderr
     )
     assert "Parameter validation failed" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--port", "99999", "argument --port: must be 0 to 65535 (0 picks a free port), not 99999"),
+        ("--port", "-1", "argument --port: must be 0 to 65535 (0 picks a free port), not -1"),
+        ("--port", "http", "argument --port: 'http' is not a whole number"),
+    ],
+)
+def test_local_up_option_out_of_range_is_a_usage_error_and_starts_nothing(
+    ecsdrop: Ecsdrop, option: str, value: str, says: str
+) -> None:
+    run = ecsdrop("local", "up", option, value)
+
+    assert run.code == 2
+    assert f"ecsdrop local up: error: {says}" in run.stderr
+    assert "ready at" not in run.stdout
