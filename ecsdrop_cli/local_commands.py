@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ecsdrop.spec.problems import Problem
-from ecsdrop_cli.arguments import port_number
+from ecsdrop_cli.arguments import non_negative_number, port_number, positive_number
 from ecsdrop_cli.files import FileProblems, UsageError, print_usage_error, read_settings
 from ecsdrop_cli.stack import DEFAULT_STACK, Stack, StackNotFound, add_stack_options
 
@@ -41,9 +41,14 @@ def register(commands: Any) -> None:
     up.add_argument("--stack", default=DEFAULT_STACK, help="stack name (default: ecsdrop)")
     up.add_argument("--faults", default=None, metavar="FILE", help="fault injection file")
     up.add_argument(
-        "--time-scale", type=float, default=0.01, help="Step Functions Wait/Retry time factor"
+        "--time-scale",
+        type=positive_number,
+        default=0.01,
+        help="Step Functions Wait/Retry time factor (more than 0)",
     )
-    up.add_argument("--rollout-seconds", type=float, default=2.0, help="simulated ECS rollout")
+    up.add_argument(
+        "--rollout-seconds", type=non_negative_number, default=2.0, help="simulated ECS rollout"
+    )
     up.add_argument(
         "--notify",
         action="append",
@@ -67,6 +72,8 @@ def register(commands: Any) -> None:
 
 
 def parse_destinations(items: list[str]) -> list[dict[str, str]]:
+    """The --notify options as the notifier's destinations, checked by the notifier's own
+    reader (an http:// URL to anywhere but this machine, say, it would refuse)."""
     destinations = []
     for index, item in enumerate(items, start=1):
         kind, separator, url = item.partition("=")
@@ -75,6 +82,15 @@ def parse_destinations(items: list[str]) -> list[dict[str, str]]:
                 f"--notify {item!r}: expected TYPE=URL, TYPE one of {', '.join(DESTINATION_TYPES)}"
             )
         destinations.append({"name": f"{kind}-{index}", "type": kind, "url": url})
+    from ecsdrop.notify.destinations import (  # noqa: PLC0415 -- only `local up` needs it
+        DestinationsConfigError,
+    )
+    from ecsdrop.notify.destinations import parse_destinations as notifier_reads  # noqa: PLC0415
+
+    try:
+        notifier_reads(json.dumps({"destinations": destinations}), "--notify")
+    except DestinationsConfigError as e:
+        raise ValueError(str(e)) from None
     return destinations
 
 

@@ -1,6 +1,6 @@
 """`ecsdrop local up` with a mistake in what it is given: a fault file that is missing or
-says what no fault takes, or a port in use. Each is a usage error (exit 2) with its
-place, found before the local cloud starts."""
+says what no fault takes, a port in use, a webhook the notifier would refuse. Each is a
+usage error (exit 2) with its place, found before the local cloud starts."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 Write = Callable[[str, str | bytes], Path]
 Ecsdrop = Callable[..., Any]
@@ -85,3 +87,13 @@ def test_a_port_in_use_is_a_usage_error_not_another_port(ecsdrop: Ecsdrop) -> No
 
     assert_nothing_started(run)
     assert f"ecsdrop local up: --port: port {port} on 127.0.0.1 is in use" in run.stderr
+
+
+@pytest.mark.parametrize("notify", ["slack=http://hooks.example.com/x", "irc=https://x"])
+def test_a_notify_destination_the_notifier_would_refuse_is_a_usage_error(
+    ecsdrop: Ecsdrop, notify: str
+) -> None:
+    run = ecsdrop("local", "up", "--notify", notify)
+
+    assert_nothing_started(run)
+    assert run.stderr.startswith("ecsdrop local up: --notify")

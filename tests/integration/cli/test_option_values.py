@@ -31,6 +31,9 @@ def test_history_limit_below_1_is_a_usage_error_not_a_botocore_message(
         ("--port", "99999", "argument --port: must be 0 to 65535 (0 picks a free port), not 99999"),
         ("--port", "-1", "argument --port: must be 0 to 65535 (0 picks a free port), not -1"),
         ("--port", "http", "argument --port: 'http' is not a whole number"),
+        ("--time-scale", "0", "argument --time-scale: must be more than 0, not 0"),
+        ("--time-scale", "nan", "argument --time-scale: must be more than 0, not nan"),
+        ("--rollout-seconds", "-2", "argument --rollout-seconds: must be at least 0, not -2"),
     ],
 )
 def test_local_up_option_out_of_range_is_a_usage_error_and_starts_nothing(
