@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ecsdrop.spec.images import parse_repository_tag
 from ecsdrop.spec.problems import Problem
 from ecsdrop_cli.arguments import non_negative_number, port_number, positive_number
 from ecsdrop_cli.files import FileProblems, UsageError, print_usage_error, read_settings
@@ -157,10 +158,15 @@ def run_up(args: argparse.Namespace) -> int:
 
 
 def run_push(args: argparse.Namespace) -> int:
-    repository, _, tag = args.image.partition(":")
-    if not repository or not tag:
-        print("ecsdrop local push: give REPOSITORY:TAG", file=sys.stderr)
+    parsed = parse_repository_tag(args.image)
+    if parsed is None:
+        print(
+            f"ecsdrop local push: {args.image!r} is not REPOSITORY:TAG (a lowercase repository "
+            "such as team/web, without a registry host, and a tag such as 1.2 or latest)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
+    repository, tag = parsed
     try:
         stack = Stack.discover(args)
     except StackNotFound as e:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecsdrop.spec.images import ImageRef, parse_image
+from ecsdrop.spec.images import ImageRef, parse_image, parse_repository_tag
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
@@ -94,3 +94,24 @@ def test_pinning_replaces_the_tag_with_the_digest() -> None:
 
     assert ref is not None
     assert ref.pinned(DIGEST) == f"{ECR}/shop/web@{DIGEST}"
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("web:1", ("web", "1")),
+        ("team/web:latest", ("team/web", "latest")),
+        ("web.app:2024.01", ("web.app", "2024.01")),
+        ("web", None),
+        ("web:", None),
+        ("Web:1", None),
+        ("web:bad tag", None),
+        (f"web@{DIGEST}", None),
+        (f"{ECR}/web:1", None),
+        ("localhost:5000/web:1", None),
+    ],
+)
+def test_repository_and_tag_are_what_one_registry_stores_without_a_host(
+    text: str, parsed: tuple[str, str] | None
+) -> None:
+    assert parse_repository_tag(text) == parsed

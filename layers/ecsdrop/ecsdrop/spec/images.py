@@ -6,15 +6,18 @@ import re
 from dataclasses import dataclass
 
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_PATH = rf"{_COMPONENT}(?:/{_COMPONENT})*"
+_TAG = r"[\w][\w.-]{0,127}"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _DOMAIN = rf"{_LABEL}(?:\.{_LABEL})*(?::[0-9]+)?"
 _REFERENCE = re.compile(
     rf"^(?:(?P<domain>{_DOMAIN})/)?"
-    rf"(?P<path>{_COMPONENT}(?:/{_COMPONENT})*)"
-    r"(?::(?P<tag>[\w][\w.-]{0,127}))?"
+    rf"(?P<path>{_PATH})"
+    rf"(?::(?P<tag>{_TAG}))?"
     r"(?:@(?P<digest>[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}))?\Z",
     re.ASCII,  # \Z: "$" would accept a final newline; ASCII: tags are ASCII
 )
+_REPOSITORY_TAG = re.compile(rf"^(?P<path>{_PATH}):(?P<tag>{_TAG})\Z", re.ASCII)
 _ECR = re.compile(
     r"^(?P<account>[0-9]{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\Z"
 )
@@ -60,6 +63,18 @@ def parse_image(reference: str) -> ImageRef | None:
         if "/" not in path:
             path = f"library/{path}"
     return ImageRef(domain, path, match.group("tag"), match.group("digest"))
+
+
+def parse_repository_tag(text: str) -> tuple[str, str] | None:
+    """``REPOSITORY:TAG`` as one registry stores them, or None: when either part is not what
+    Docker accepts, or the repository starts with a registry host (Docker would push there)."""
+    match = _REPOSITORY_TAG.match(text)
+    if match is None:
+        return None
+    first, _, rest = match.group("path").partition("/")
+    if rest and _looks_like_registry(first):
+        return None
+    return match.group("path"), match.group("tag")
 
 
 def _looks_like_registry(domain: str) -> bool:
