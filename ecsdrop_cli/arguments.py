@@ -8,6 +8,8 @@ import math
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from ecsdrop.spec.installation import ACCOUNT_ID, is_region
+
 
 def bounded(
     kind: type[int] | type[float],
@@ -56,4 +58,16 @@ def endpoint_url(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an http:// or https:// URL (the local cloud: http://127.0.0.1:4566)"
         )
+    return text
+
+
+def account_id(text: str) -> str:
+    if not ACCOUNT_ID.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an AWS account id (12 digits)")
+    return text
+
+
+def region_name(text: str) -> str:
+    if not is_region(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an AWS region (such as us-east-1)")
     return text

@@ -11,8 +11,10 @@ from typing import Any
 
 from ecsdrop.errors import PolicyError
 from ecsdrop.spec import Guardrails, Installation, Problem, validate
+from ecsdrop.spec.installation import partition_of
 from ecsdrop.spec.render import render
 from ecsdrop.spec.schema import load_schema
+from ecsdrop_cli.arguments import account_id, region_name
 from ecsdrop_cli.files import (
     FileProblems,
     Unreadable,
@@ -62,8 +64,12 @@ def _add_installation_options(parser: argparse.ArgumentParser) -> None:
         help="the installation's guardrails (YAML: allowedRoleArnPrefixes, allowedRegistries, "
         "allowPrivileged, plaintextCredentials, maxSpecBytes)",
     )
-    parser.add_argument("--account", default="123456789012", help="AWS account id to render for")
-    parser.add_argument("--region", default=region, help="AWS region to render for")
+    parser.add_argument(
+        "--account", type=account_id, default="123456789012", help="AWS account id to render for"
+    )
+    parser.add_argument(
+        "--region", type=region_name, default=region, help="AWS region to render for"
+    )
     parser.add_argument("--cluster", default="ecsdrop", help="the installation's default cluster")
     parser.add_argument(
         "--execution-role-arn", default="", help="the installation's default task execution role"
@@ -71,11 +77,10 @@ def _add_installation_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _installation(args: argparse.Namespace) -> Installation:
-    partition = "aws-cn" if args.region.startswith("cn-") else "aws"
     return Installation(
         account_id=args.account,
         region=args.region,
-        partition=partition,
+        partition=partition_of(args.region),
         default_cluster=args.cluster,
         execution_role_arn=args.execution_role_arn,
     )

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.integration.cli.conftest import VALID_SPEC
+
 Ecsdrop = Callable[..., Any]
 
 
@@ -44,3 +46,23 @@ def test_local_up_option_out_of_range_is_a_usage_error_and_starts_nothing(
     assert run.code == 2
     assert f"ecsdrop local up: error: {says}" in run.stderr
     assert "ready at" not in run.stdout
+
+
+@pytest.mark.parametrize("command", ["validate", "render"])
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--account", "1234", "argument --account: '1234' is not an AWS account id (12 digits)"),
+        ("--account", "aws_account_id", "argument --account: 'aws_account_id' is not an AWS"),
+        ("--region", "moon-1", "argument --region: 'moon-1' is not an AWS region"),
+        ("--region", "us-east1", "argument --region: 'us-east1' is not an AWS region"),
+    ],
+)
+def test_an_account_or_region_to_render_for_that_cannot_exist_is_a_usage_error(
+    ecsdrop: Ecsdrop, command: str, option: str, value: str, says: str
+) -> None:
+    run = ecsdrop(command, option, value, "-", stdin=VALID_SPEC.encode())
+
+    assert run.code == 2
+    assert f"ecsdrop {command}: error: {says}" in run.stderr
+    assert run.stdout == ""

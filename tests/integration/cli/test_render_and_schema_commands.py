@@ -72,6 +72,19 @@ def test_render_uses_the_account_and_region_it_is_given(ecsdrop: Ecsdrop, write:
     assert options["awslogs-region"] == "cn-north-1"
 
 
+def test_render_for_a_govcloud_region_writes_its_partition_into_the_arns(
+    ecsdrop: Ecsdrop, write: Write
+) -> None:
+    write("web.yaml", MINIMAL)
+
+    run = ecsdrop("render", "--region", "us-gov-west-1", "web.yaml")
+
+    task = json.loads(run.stdout)["registerTaskDefinition"]
+    assert task["executionRoleArn"] == (
+        "arn:aws-us-gov:iam::123456789012:role/ecsdrop-task-execution"
+    )
+
+
 def test_render_reads_stdin(ecsdrop: Ecsdrop) -> None:
     run = ecsdrop("render", "-", stdin=MINIMAL.encode())
 

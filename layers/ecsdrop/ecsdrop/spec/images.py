@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ecsdrop.spec.installation import ACCOUNT_ID, AWS_REGION, CHINA_REGION
+
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _PATH = rf"{_COMPONENT}(?:/{_COMPONENT})*"
 _TAG = r"[\w][\w.-]{0,127}"
@@ -24,11 +26,6 @@ _REPOSITORY_TAG = re.compile(rf"^(?P<path>{_PATH}):(?P<tag>{_TAG})\Z", re.ASCII)
 _ECR_SHAPED = re.compile(
     r"^(?P<account>[^./]+)\.dkr\.ecr(?:-fips)?\.(?P<region>[^./]+)\.amazonaws\.com(?P<cn>\.cn)?\Z"
 )
-_ACCOUNT = re.compile(r"[0-9]{12}")
-# The regions of the partitions whose ECR hosts end in amazonaws.com (aws, aws-us-gov) and
-# in amazonaws.com.cn (aws-cn): botocore's endpoints.json "regionRegex" of each.
-AWS_REGION = re.compile(r"(?:us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-[0-9]+|us-gov-[a-z]+-[0-9]+")
-CHINA_REGION = re.compile(r"cn-[a-z]+-[0-9]+")
 DOCKER_HUB = "docker.io"
 
 
@@ -65,7 +62,7 @@ def ecr_problem(registry: str) -> str | None:
     if match is None:
         return None
     account, region, china = match.group("account"), match.group("region"), bool(match["cn"])
-    if not _ACCOUNT.fullmatch(account):
+    if not ACCOUNT_ID.fullmatch(account):
         return f"an ECR registry's account is 12 digits, not {account!r}"
     own, other = (CHINA_REGION, AWS_REGION) if china else (AWS_REGION, CHINA_REGION)
     if own.fullmatch(region):
