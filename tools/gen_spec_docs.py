@@ -31,6 +31,7 @@ ECS_PREFIX = "ecs."
 TASK_DEFINITION = "ecs.RegisterTaskDefinitionRequest"
 CONTAINER = "ecs.ContainerDefinition"
 READ_ONLY_NOTE = "Read-only output of describe-task-definition"
+NULL = {"type": "null"}
 # Where ecsdrop fills in or restricts a RegisterTaskDefinition field, its word replaces ECS's.
 ECSDROP_TASK_FIELDS = {
     "family": "The name that groups the revisions. Default: the service name.",
@@ -276,6 +277,7 @@ class Docs:
         return rows
 
     def ecs_type(self, prop: Schema) -> str:
+        prop = without_null(prop)
         if "$ref" in prop:
             name = prop["$ref"].rsplit("/", 1)[-1].removeprefix(ECS_PREFIX)
             return f"[{name}]({API}/API_{name}.html)"
@@ -300,6 +302,15 @@ class Docs:
     @staticmethod
     def is_ecs(node: Schema) -> bool:
         return str(node.get("$ref", "")).startswith(f"#/$defs/{ECS_PREFIX}")
+
+
+def without_null(prop: Schema) -> Schema:
+    """An optional ECS field's own schema: ``anyOf: [<schema>, {"type": "null"}]`` → schema
+    (the null is said once, in the task definition's description)."""
+    branches = prop.get("anyOf", [])
+    if len(branches) == 2 and NULL in branches:
+        return {"description": prop.get("description", ""), **branches[1 - branches.index(NULL)]}
+    return prop
 
 
 def first_sentence(text: str) -> str:

@@ -85,6 +85,28 @@ def test_render_for_a_govcloud_region_writes_its_partition_into_the_arns(
     )
 
 
+def test_render_leaves_the_nulls_of_a_pasted_task_definition_out_of_its_inputs(
+    ecsdrop: Ecsdrop, write: Write
+) -> None:
+    write(
+        "web.yaml",
+        MINIMAL.replace("      portMappings:\n", "      ulimits: null\n      portMappings:\n")
+        + "          hostPort: null\n",
+    )
+
+    run = ecsdrop("render", "web.yaml")
+
+    assert run.code == 0, run.stderr
+    assert run.stderr.count("null ignored (treated as absent)") == 2
+    task = json.loads(run.stdout)["registerTaskDefinition"]
+    assert "null" not in json.dumps(task)
+    container = task["containerDefinitions"][0]
+    assert "ulimits" not in container
+    assert container["portMappings"] == [
+        {"containerPort": 8080, "hostPort": 8080, "protocol": "tcp"}
+    ]
+
+
 def test_render_reads_stdin(ecsdrop: Ecsdrop) -> None:
     run = ecsdrop("render", "-", stdin=MINIMAL.encode())
 

@@ -171,6 +171,22 @@ def test_warnings_pass_unless_strict(ecsdrop: Ecsdrop, write: Write) -> None:
     assert "valid" not in strict.stderr
 
 
+def test_a_pasted_null_passes_with_a_warning_at_its_place_unless_strict(
+    ecsdrop: Ecsdrop, write: Write
+) -> None:
+    write("web.yaml", VALID_SPEC + "      ulimits: null\n")
+
+    relaxed = ecsdrop("validate", "web.yaml")
+    strict = ecsdrop("validate", "--strict", "web.yaml")
+
+    warning = (
+        "web.yaml:8:7: warning: taskDefinition.containerDefinitions[0].ulimits: "
+        "null ignored (treated as absent)\n"
+    )
+    assert (relaxed.code, relaxed.stdout) == (0, warning)
+    assert (strict.code, strict.stdout) == (1, warning)
+
+
 def test_strict_json_reports_warnings_with_their_severity(ecsdrop: Ecsdrop, write: Write) -> None:
     write("web.yaml", WARNING_SPEC)
 
