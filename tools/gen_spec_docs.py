@@ -228,7 +228,9 @@ class Docs:
                 "It is checked against the same ECS service model botocore validates with "
                 "(every field, type, enum and required key; unknown keys are refused), plus "
                 "Fargate's rules: the `awsvpc` network mode, the task sizes, and no host "
-                "volumes, links, devices, GPUs or placement constraints. `cpu` and `memory` "
+                "volumes, links, devices, GPUs or placement constraints. An image under an ECR "
+                "host that cannot exist (an account that is not 12 digits, or no AWS region) "
+                "is refused: it could never be pulled. `cpu` and `memory` "
                 "take units (`1 vCPU`, `2 GB`) as well as numbers. Fields pasted from "
                 "`describe-task-definition` output ("
                 + ", ".join(f"`{n}`" for n in read_only)
