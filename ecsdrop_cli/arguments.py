@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -70,4 +71,17 @@ def account_id(text: str) -> str:
 def region_name(text: str) -> str:
     if not is_region(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not an AWS region (such as us-east-1)")
+    return text
+
+
+_STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
+
+
+def stack_name(text: str) -> str:
+    """A CloudFormation stack name: a letter, then letters, digits and hyphens (128 at most)."""
+    if not _STACK_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a CloudFormation stack name (a letter, then letters, digits and "
+            "hyphens, at most 128)"
+        )
     return text

@@ -13,7 +13,12 @@ from typing import Any
 
 from ecsdrop.spec.images import parse_repository_tag
 from ecsdrop.spec.problems import Problem
-from ecsdrop_cli.arguments import non_negative_number, port_number, positive_number
+from ecsdrop_cli.arguments import (
+    non_negative_number,
+    port_number,
+    positive_number,
+    stack_name,
+)
 from ecsdrop_cli.files import FileProblems, UsageError, print_usage_error, read_settings
 from ecsdrop_cli.stack import DEFAULT_STACK, Stack, StackNotFound, add_stack_options
 
@@ -39,7 +44,9 @@ def register(commands: Any) -> None:
         "--port", type=port_number, default=4566, help="0 to 65535; 0 picks a free port"
     )
     up.add_argument("--template", default=str(TEMPLATE), help=argparse.SUPPRESS)
-    up.add_argument("--stack", default=DEFAULT_STACK, help="stack name (default: ecsdrop)")
+    up.add_argument(
+        "--stack", type=stack_name, default=DEFAULT_STACK, help="stack name (default: ecsdrop)"
+    )
     up.add_argument("--faults", default=None, metavar="FILE", help="fault injection file")
     up.add_argument(
         "--time-scale",
@@ -122,7 +129,7 @@ def run_up(args: argparse.Namespace) -> int:
         print_usage_error("local up", e)
         return EXIT_USAGE
     from localcloud import LocalCloud, serve  # noqa: PLC0415 -- loads moto: only when asked
-    from localcloud.errors import PortError  # noqa: PLC0415
+    from localcloud.errors import PortError, TemplateError  # noqa: PLC0415
 
     def ready(cloud: LocalCloud) -> list[str]:
         lines = []
@@ -153,6 +160,9 @@ def run_up(args: argparse.Namespace) -> int:
         )
     except PortError as e:
         print(f"ecsdrop local up: --port: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except TemplateError as e:  # --template names one that cannot be deployed as written
+        print(f"ecsdrop local up: {e}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK
 

@@ -11,7 +11,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from ecsdrop_cli.arguments import endpoint_url
+from ecsdrop_cli.arguments import endpoint_url, stack_name
 
 DEFAULT_STACK = "ecsdrop"
 
@@ -24,6 +24,7 @@ def add_stack_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stack",
         default=os.environ.get("ECSDROP_STACK", DEFAULT_STACK),
+        type=stack_name,
         help="the ecsdrop stack's name (default: ecsdrop, or $ECSDROP_STACK)",
     )
     parser.add_argument(

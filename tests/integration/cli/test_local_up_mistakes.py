@@ -97,3 +97,11 @@ def test_a_notify_destination_the_notifier_would_refuse_is_a_usage_error(
 
     assert_nothing_started(run)
     assert run.stderr.startswith("ecsdrop local up: --notify")
+
+
+def test_a_template_that_cannot_be_deployed_as_written_is_a_usage_error(ecsdrop: Ecsdrop) -> None:
+    run = ecsdrop("local", "up", "--template", "missing-template.yaml", "--port", "0")
+
+    assert_nothing_started(run)
+    assert run.stderr.startswith("ecsdrop local up: template ")
+    assert run.stderr.endswith("missing-template.yaml does not exist\n")

@@ -66,3 +66,16 @@ def test_an_account_or_region_to_render_for_that_cannot_exist_is_a_usage_error(
     assert run.code == 2
     assert f"ecsdrop {command}: error: {says}" in run.stderr
     assert run.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "command", [["local", "up"], ["status", "web"], ["local", "push", "web:1"]], ids=" ".join
+)
+def test_a_stack_name_cloudformation_refuses_is_a_usage_error_before_anything_runs(
+    ecsdrop: Ecsdrop, command: list[str]
+) -> None:
+    run = ecsdrop(*command, "--stack", "Bad Stack!")
+
+    assert run.code == 2
+    assert "argument --stack: 'Bad Stack!' is not a CloudFormation stack name" in run.stderr
+    assert "internal error" not in run.stderr
