@@ -4,8 +4,8 @@ The spec's ``taskDefinition`` is exactly RegisterTaskDefinition's input, so its 
 derived from the same service model botocore validates against: every field, type, enum
 and required key, with unknown keys rejected. A few overrides say what the model cannot
 (ECS's "1 vCPU" / "2 GB" units, the awslogs option names, fields people paste from
-describe-task-definition output), and every optional field also takes null, as that
-output writes an absent field.
+describe-task-definition output), and every optional field also takes null, as pasted
+task definitions often write an absent field.
 
     python tools/gen_ecs_schema.py          # rewrite the $defs named ecs.*
     python tools/gen_ecs_schema.py --check  # exit 1 when the file is stale
@@ -147,7 +147,7 @@ def apply_overrides(defs: dict[str, Any]) -> None:
         "The ECS RegisterTaskDefinition input, as `aws ecs register-task-definition "
         "--cli-input-json` takes it. family defaults to the service name; networkMode, "
         "requiresCompatibilities, cpu and memory default to Fargate's. A null for an optional "
-        "field, as describe-task-definition prints it, counts as absent (with a warning)."
+        "field, as pasted task definitions often carry, counts as absent (with a warning)."
     )
     root["required"] = ["containerDefinitions"]
     props = root["properties"]
@@ -194,8 +194,8 @@ NULL = {"type": "null"}
 
 
 def allow_null_for_optional_fields(defs: dict[str, Any]) -> None:
-    """A null for an optional field means absent: describe-task-definition prints absent
-    fields as null, and AWS's own samples carry them (``"ulimits": null``). Each optional
+    """A null for an optional field means absent: task definitions copied from consoles and
+    other tools often write absent fields as null (``"ulimits": null``). Each optional
     property becomes ``anyOf: [<its schema>, null]`` (ecsdrop drops such a null, with a
     warning); a required one still refuses null. Runs after the overrides, which decide
     what is required."""

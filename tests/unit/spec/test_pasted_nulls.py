@@ -1,7 +1,8 @@
-"""A pasted task definition's nulls: tools and AWS output write an absent optional field as
-null ("ulimits": null), which ECS's API itself refuses. In taskDefinition, at any depth, a
-null for an optional field counts as absent with a warning at its place, and never reaches
-RegisterTaskDefinition; a null where ECS needs a value stays an error."""
+"""A pasted task definition's nulls: task definitions copied from consoles and tools often
+write an absent optional field as null ("ulimits": null), which ECS's API itself refuses.
+In taskDefinition, at any depth, a null for an optional field counts as absent with a
+warning at its place, and never reaches RegisterTaskDefinition; a null where ECS needs a
+value stays an error."""
 
 from __future__ import annotations
 

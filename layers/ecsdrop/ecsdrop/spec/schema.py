@@ -120,9 +120,9 @@ def schema_problems(data: Any, schema: Mapping[str, Any] | None = None) -> list[
 
 def drop_optional_nulls(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     """``data`` without the nulls its taskDefinition holds for optional fields, and a warning
-    at each. describe-task-definition and AWS's samples write an absent field as null; ECS's
-    API refuses null, so it must not reach RegisterTaskDefinition. A null where the schema
-    takes none (a required field, a list item, a map value) is left for it to refuse."""
+    at each. Pasted task definitions often write an absent field as null; ECS's API refuses
+    null, so it must not reach RegisterTaskDefinition. A null where the schema takes none
+    (a required field, a list item, a map value) is left for it to refuse."""
     found: list[Path] = []
     task = load_schema()["properties"]["taskDefinition"]
     _find_optional_nulls(data.get("taskDefinition"), task, ("taskDefinition",), found)
