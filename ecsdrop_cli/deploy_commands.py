@@ -16,6 +16,7 @@ from ecsdrop.aws.ecs import Ecs
 from ecsdrop.deploy.load import owner_key
 from ecsdrop.errors import AwsError
 from ecsdrop.spec import Spec, validate
+from ecsdrop_cli.arguments import non_negative_number, positive_int
 from ecsdrop_cli.progress import ExecutionFollower
 from ecsdrop_cli.stack import Stack, StackNotFound, add_stack_options
 
@@ -32,20 +33,20 @@ def register(commands: Any) -> None:
         "(or had nothing to do), 1 when it was rejected, failed or rolled back.",
     )
     submit.add_argument("spec", metavar="SPEC", help="the spec file (- for stdin)")
-    submit.add_argument("--wait", action="store_true", help="follow the deployment to its end")
-    submit.add_argument("--json", action="store_true", help="print the final result as JSON")
-    submit.add_argument(
-        "--timeout", type=float, default=3600.0, help="give up following after this many seconds"
-    )
-    add_stack_options(submit)
+    add_follow_options(submit)
     submit.set_defaults(run=run_submit)
 
     watch = commands.add_parser("watch", help="follow the running deployment, step by step")
     watch.add_argument("service", nargs="?", help="the service (default: any)")
-    watch.add_argument("--timeout", type=float, default=3600.0)
+    watch.add_argument(
+        "--timeout",
+        type=non_negative_number,
+        default=3600.0,
+        help="give up after this many seconds",
+    )
     watch.add_argument(
         "--wait-start",
-        type=float,
+        type=non_negative_number,
         default=10.0,
         metavar="SECONDS",
         help="wait this long for a deployment to start (right after an upload)",
@@ -61,10 +62,23 @@ def register(commands: Any) -> None:
 
     history = commands.add_parser("history", help="the service's past deployments, newest first")
     history.add_argument("service")
-    history.add_argument("--limit", type=int, default=20)
+    history.add_argument("--limit", type=positive_int, default=20, help="at most this many (>= 1)")
     history.add_argument("--json", action="store_true")
     add_stack_options(history)
     history.set_defaults(run=run_history)
+
+
+def add_follow_options(parser: argparse.ArgumentParser) -> None:
+    """--wait, --json, --timeout and the stack options of a command that starts a run."""
+    parser.add_argument("--wait", action="store_true", help="follow the run to its end")
+    parser.add_argument("--json", action="store_true", help="print the final result as JSON")
+    parser.add_argument(
+        "--timeout",
+        type=non_negative_number,
+        default=3600.0,
+        help="give up following after this many seconds",
+    )
+    add_stack_options(parser)
 
 
 def find_stack(args: argparse.Namespace) -> Stack | None:

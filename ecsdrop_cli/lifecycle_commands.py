@@ -10,10 +10,12 @@ from typing import Any
 
 from ecsdrop.aws.ecs import Ecs
 from ecsdrop.deploy.load import owner_key
+from ecsdrop_cli.arguments import positive_int
 from ecsdrop_cli.deploy_commands import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
+    add_follow_options,
     checked_spec,
     find_execution,
     find_stack,
@@ -57,7 +59,7 @@ def register(commands: Any) -> None:
     )
     delete.add_argument("service")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    _add_follow_options(delete)
+    add_follow_options(delete)
     delete.set_defaults(run=run_delete)
 
     rollback = commands.add_parser(
@@ -69,19 +71,13 @@ def register(commands: Any) -> None:
     )
     rollback.add_argument("service")
     rollback.add_argument(
-        "--to", type=int, metavar="REVISION", help="the task definition revision to go back to"
+        "--to",
+        type=positive_int,
+        metavar="REVISION",
+        help="the task definition revision to go back to",
     )
-    _add_follow_options(rollback)
+    add_follow_options(rollback)
     rollback.set_defaults(run=run_rollback)
-
-
-def _add_follow_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--wait", action="store_true", help="follow the run to its end")
-    parser.add_argument("--json", action="store_true", help="print the final result as JSON")
-    parser.add_argument(
-        "--timeout", type=float, default=3600.0, help="give up following after this many seconds"
-    )
-    add_stack_options(parser)
 
 
 # --------------------------------------------------------------------------- list

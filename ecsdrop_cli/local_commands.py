@@ -11,6 +11,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ecsdrop.spec.images import parse_repository_tag
+from ecsdrop.spec.problems import Problem
+from ecsdrop_cli.arguments import (
+    non_negative_number,
+    port_number,
+    positive_number,
+    stack_name,
+)
+from ecsdrop_cli.files import FileProblems, UsageError, print_usage_error, read_settings
 from ecsdrop_cli.stack import DEFAULT_STACK, Stack, StackNotFound, add_stack_options
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,14 +40,23 @@ def register(commands: Any) -> None:
         "real Step Functions, Lambda workers, EventBridge delivery and ECS rollouts) and serve "
         "it in the foreground. boto3 and the AWS CLI work against it with --endpoint-url.",
     )
-    up.add_argument("--port", type=int, default=4566)
+    up.add_argument(
+        "--port", type=port_number, default=4566, help="0 to 65535; 0 picks a free port"
+    )
     up.add_argument("--template", default=str(TEMPLATE), help=argparse.SUPPRESS)
-    up.add_argument("--stack", default=DEFAULT_STACK, help="stack name (default: ecsdrop)")
+    up.add_argument(
+        "--stack", type=stack_name, default=DEFAULT_STACK, help="stack name (default: ecsdrop)"
+    )
     up.add_argument("--faults", default=None, metavar="FILE", help="fault injection file")
     up.add_argument(
-        "--time-scale", type=float, default=0.01, help="Step Functions Wait/Retry time factor"
+        "--time-scale",
+        type=positive_number,
+        default=0.01,
+        help="Step Functions Wait/Retry time factor (more than 0)",
     )
-    up.add_argument("--rollout-seconds", type=float, default=2.0, help="simulated ECS rollout")
+    up.add_argument(
+        "--rollout-seconds", type=non_negative_number, default=2.0, help="simulated ECS rollout"
+    )
     up.add_argument(
         "--notify",
         action="append",
@@ -62,6 +80,8 @@ def register(commands: Any) -> None:
 
 
 def parse_destinations(items: list[str]) -> list[dict[str, str]]:
+    """The --notify options as the notifier's destinations, checked by the notifier's own
+    reader (an http:// URL to anywhere but this machine, say, it would refuse)."""
     destinations = []
     for index, item in enumerate(items, start=1):
         kind, separator, url = item.partition("=")
@@ -70,16 +90,46 @@ def parse_destinations(items: list[str]) -> list[dict[str, str]]:
                 f"--notify {item!r}: expected TYPE=URL, TYPE one of {', '.join(DESTINATION_TYPES)}"
             )
         destinations.append({"name": f"{kind}-{index}", "type": kind, "url": url})
+    from ecsdrop.notify.destinations import (  # noqa: PLC0415 -- only `local up` needs it
+        DestinationsConfigError,
+    )
+    from ecsdrop.notify.destinations import parse_destinations as notifier_reads  # noqa: PLC0415
+
+    try:
+        notifier_reads(json.dumps({"destinations": destinations}), "--notify")
+    except DestinationsConfigError as e:
+        raise ValueError(str(e)) from None
     return destinations
+
+
+def read_faults(name: str | None) -> list[Any] | None:
+    """The --faults file's faults, or FileProblems placing each problem at its line and column:
+    read before the local cloud starts, so a mistake in it starts nothing."""
+    if name is None:
+        return None
+    from localcloud.errors import FaultSpecError  # noqa: PLC0415 -- loads moto: only when asked
+    from localcloud.faults import faults_from_data  # noqa: PLC0415
+
+    document = read_settings(name)
+    try:
+        return faults_from_data(document.data)
+    except FaultSpecError as e:
+        problems = [Problem(path, message) for path, message in e.problems]
+        raise FileProblems(name, problems, document) from None
 
 
 def run_up(args: argparse.Namespace) -> int:
     try:
         destinations = parse_destinations(args.notify)
+        faults = read_faults(args.faults)
     except ValueError as e:
         print(f"ecsdrop local up: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except UsageError as e:
+        print_usage_error("local up", e)
+        return EXIT_USAGE
     from localcloud import LocalCloud, serve  # noqa: PLC0415 -- loads moto: only when asked
+    from localcloud.errors import PortError, TemplateError  # noqa: PLC0415
 
     def ready(cloud: LocalCloud) -> list[str]:
         lines = []
@@ -97,24 +147,36 @@ def run_up(args: argparse.Namespace) -> int:
         ]
         return lines
 
-    serve(
-        args.template,
-        port=args.port,
-        faults=args.faults,
-        time_scale=args.time_scale,
-        rollout_seconds=args.rollout_seconds,
-        verbose=not args.quiet,
-        stack_name=args.stack,
-        on_ready=ready,
-    )
+    try:
+        serve(
+            args.template,
+            port=args.port,
+            faults=faults,
+            time_scale=args.time_scale,
+            rollout_seconds=args.rollout_seconds,
+            verbose=not args.quiet,
+            stack_name=args.stack,
+            on_ready=ready,
+        )
+    except PortError as e:
+        print(f"ecsdrop local up: --port: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except TemplateError as e:  # --template names one that cannot be deployed as written
+        print(f"ecsdrop local up: {e}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
 
 
 def run_push(args: argparse.Namespace) -> int:
-    repository, _, tag = args.image.partition(":")
-    if not repository or not tag:
-        print("ecsdrop local push: give REPOSITORY:TAG", file=sys.stderr)
+    parsed = parse_repository_tag(args.image)
+    if parsed is None:
+        print(
+            f"ecsdrop local push: {args.image!r} is not REPOSITORY:TAG (a lowercase repository "
+            "such as team/web, without a registry host, and a tag such as 1.2 or latest)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
+    repository, tag = parsed
     try:
         stack = Stack.discover(args)
     except StackNotFound as e:

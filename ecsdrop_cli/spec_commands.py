@@ -6,28 +6,35 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
-from ecsdrop.spec import Guardrails, Installation, Validation, validate
+from ecsdrop.errors import PolicyError
+from ecsdrop.spec import Guardrails, Installation, Problem, validate
+from ecsdrop.spec.installation import partition_of
 from ecsdrop.spec.render import render
 from ecsdrop.spec.schema import load_schema
+from ecsdrop_cli.arguments import account_id, region_name
+from ecsdrop_cli.files import (
+    FileProblems,
+    Unreadable,
+    UsageError,
+    display_name,
+    print_usage_error,
+    read_bytes,
+    read_settings,
+)
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """A problem with the command line or the files it names, not with a spec."""
 
 
 def register(commands: Any) -> None:
     check = commands.add_parser(
         "validate",
         help="check specs; every problem at once, each with its place",
-        description="Validate deployment specs. Exit 0 when all are valid, 1 when any is "
-        "invalid, 2 on a usage error.",
+        description="Validate deployment specs: every problem of every file at once. Exit 0 "
+        "when all are valid, 1 when any is invalid, 2 when any cannot be read or on a usage "
+        "error.",
     )
     check.add_argument("files", nargs="+", metavar="FILE", help="spec files (- for stdin)")
     check.add_argument("--json", action="store_true", help="print the problems as JSON")
@@ -57,8 +64,12 @@ def _add_installation_options(parser: argparse.ArgumentParser) -> None:
         help="the installation's guardrails (YAML: allowedRoleArnPrefixes, allowedRegistries, "
         "allowPrivileged, plaintextCredentials, maxSpecBytes)",
     )
-    parser.add_argument("--account", default="123456789012", help="AWS account id to render for")
-    parser.add_argument("--region", default=region, help="AWS region to render for")
+    parser.add_argument(
+        "--account", type=account_id, default="123456789012", help="AWS account id to render for"
+    )
+    parser.add_argument(
+        "--region", type=region_name, default=region, help="AWS region to render for"
+    )
     parser.add_argument("--cluster", default="ecsdrop", help="the installation's default cluster")
     parser.add_argument(
         "--execution-role-arn", default="", help="the installation's default task execution role"
@@ -66,73 +77,83 @@ def _add_installation_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _installation(args: argparse.Namespace) -> Installation:
-    partition = "aws-cn" if args.region.startswith("cn-") else "aws"
     return Installation(
         account_id=args.account,
         region=args.region,
-        partition=partition,
+        partition=partition_of(args.region),
         default_cluster=args.cluster,
         execution_role_arn=args.execution_role_arn,
     )
 
 
 def _guardrails(args: argparse.Namespace) -> Guardrails:
+    """The --policy file's guardrails, or FileProblems naming the place of each problem."""
     if not args.policy:
         return Guardrails()
+    document = read_settings(args.policy)
     try:
-        settings = yaml.safe_load(Path(args.policy).read_text(encoding="utf-8")) or {}
-        if not isinstance(settings, dict):
-            raise UsageError(f"{args.policy}: a policy file is a mapping")
-        return Guardrails.from_mapping(settings)
-    except (OSError, yaml.YAMLError, ValueError) as e:
-        raise UsageError(f"{args.policy}: {e}") from None
+        return Guardrails.from_mapping({} if document.data is None else document.data)
+    except PolicyError as e:
+        raise FileProblems(args.policy, e.problems, document) from None
 
 
-def _read(name: str) -> bytes:
-    if name == "-":
-        return sys.stdin.buffer.read()
+@dataclass(frozen=True)
+class FileCheck:
+    """One file's outcome: its problems, or the one that it could not be read."""
+
+    display: str
+    problems: tuple[Problem, ...]
+    readable: bool = True
+
+    def failed(self, strict: bool) -> bool:
+        return any(p.severity == "error" or strict for p in self.problems)
+
+    def print_text(self, strict: bool) -> None:
+        if not self.readable:
+            print(f"{self.display}: {self.problems[0].message}")
+            return
+        for problem in self.problems:
+            print(problem.format(self.display))
+        if not self.failed(strict):
+            print(f"{self.display}: valid", file=sys.stderr)
+
+
+def check_file(name: str, guardrails: Guardrails, installation: Installation) -> FileCheck:
+    display = display_name(name)
     try:
-        return Path(name).read_bytes()
-    except OSError as e:
-        raise UsageError(f"{name}: {e.strerror or e}") from None
-
-
-def _validate_file(name: str, args: argparse.Namespace) -> Validation:
-    display = "<stdin>" if name == "-" else name
-    return validate(_read(name), display, _guardrails(args), _installation(args))
+        raw = read_bytes(name)
+    except Unreadable as e:
+        return FileCheck(display, (Problem((), f"cannot read: {e.reason}"),), readable=False)
+    return FileCheck(display, validate(raw, display, guardrails, installation).problems)
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    """Every file is checked, readable or not, so one run reports everything."""
     try:
-        results = [(name, _validate_file(name, args)) for name in args.files]
+        guardrails = _guardrails(args)
     except UsageError as e:
-        print(f"ecsdrop validate: {e}", file=sys.stderr)
+        print_usage_error("validate", e)
         return EXIT_USAGE
-    failed = False
-    report: list[dict[str, Any]] = []
-    for name, result in results:
-        display = "<stdin>" if name == "-" else name
-        bad = not result.ok or (args.strict and result.warnings)
-        failed = failed or bool(bad)
-        if args.json:
-            report.extend(p.to_dict(display) for p in result.problems)
-            continue
-        for problem in result.problems:
-            print(problem.format(display))
-        if not bad:
-            print(f"{display}: valid", file=sys.stderr)
+    installation = _installation(args)
+    checks = [check_file(name, guardrails, installation) for name in args.files]
     if args.json:
-        print(json.dumps(report, indent=2))
-    return EXIT_INVALID if failed else EXIT_OK
+        print(json.dumps([p.to_dict(c.display) for c in checks for p in c.problems], indent=2))
+    else:
+        for check in checks:
+            check.print_text(args.strict)
+    if not all(check.readable for check in checks):
+        return EXIT_USAGE
+    return EXIT_INVALID if any(check.failed(args.strict) for check in checks) else EXIT_OK
 
 
 def run_render(args: argparse.Namespace) -> int:
+    display = display_name(args.file)
     try:
-        result = _validate_file(args.file, args)
+        guardrails = _guardrails(args)
+        result = validate(read_bytes(args.file), display, guardrails, _installation(args))
     except UsageError as e:
-        print(f"ecsdrop render: {e}", file=sys.stderr)
+        print_usage_error("render", e)
         return EXIT_USAGE
-    display = "<stdin>" if args.file == "-" else args.file
     for problem in result.problems:
         print(problem.format(display), file=sys.stderr)
     if result.spec is None:

@@ -10,10 +10,11 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from ecsdrop.aws.bucket import SpecBucket
 from ecsdrop.aws.store import StateStore
+from ecsdrop_cli.arguments import endpoint_url, stack_name
 
 DEFAULT_STACK = "ecsdrop"
 
@@ -26,11 +27,13 @@ def add_stack_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stack",
         default=os.environ.get("ECSDROP_STACK", DEFAULT_STACK),
+        type=stack_name,
         help="the ecsdrop stack's name (default: ecsdrop, or $ECSDROP_STACK)",
     )
     parser.add_argument(
         "--endpoint-url",
         default=os.environ.get("AWS_ENDPOINT_URL"),
+        type=endpoint_url,
         help="talk to this endpoint instead of AWS (the local cloud: http://127.0.0.1:4566)",
     )
     parser.add_argument("--profile", default=None, help="AWS profile (real AWS)")
@@ -65,15 +68,20 @@ class Stack:
 
     @classmethod
     def discover(cls, args: argparse.Namespace) -> Stack:
+        """The stack's outputs, or StackNotFound. Anything else (no credentials, no region,
+        nothing answering, access denied) is the command line's to report."""
         session = _session(args)
         try:
             stacks = _client(session, "cloudformation", args.endpoint_url).describe_stacks(
                 StackName=args.stack
             )["Stacks"]
-        except (ClientError, BotoCoreError) as e:
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") != "ValidationError":
+                raise
             where = args.endpoint_url or "AWS"
+            reason = e.response["Error"].get("Message")
             raise StackNotFound(
-                f"no ecsdrop stack {args.stack!r} at {where} ({e}); "
+                f"no ecsdrop stack {args.stack!r} at {where} ({reason}); "
                 "is `ecsdrop local up` running, or the stack deployed?"
             ) from None
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}

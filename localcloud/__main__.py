@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from localcloud.errors import LocalCloudError
 from localcloud.serve import serve
 
 
@@ -18,15 +19,18 @@ def main() -> None:
     parser.add_argument("--quiet", action="store_true", help="do not echo Lambda logs")
     args = parser.parse_args()
     parameters = dict(item.split("=", 1) for item in args.parameter)
-    serve(
-        args.template,
-        port=args.port,
-        faults=args.faults,
-        parameters=parameters,
-        time_scale=args.time_scale,
-        rollout_seconds=args.rollout_seconds,
-        verbose=not args.quiet,
-    )
+    try:
+        serve(
+            args.template,
+            port=args.port,
+            faults=args.faults,
+            parameters=parameters,
+            time_scale=args.time_scale,
+            rollout_seconds=args.rollout_seconds,
+            verbose=not args.quiet,
+        )
+    except LocalCloudError as error:  # a port in use, a bad fault file, a broken template
+        parser.exit(2, f"{parser.prog}: {error}\n")
 
 
 if __name__ == "__main__":

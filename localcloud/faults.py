@@ -23,6 +23,9 @@ A fault is written as a small mapping (YAML/JSON file, Python dict or HTTP body)
       detail-type: ECS Deployment State Change
       copies: 3                     # optional, duplicate only: deliveries in all (default 2)
       times: 1
+
+A key the kind of fault does not take, or a value of the wrong type, is a FaultSpecError
+naming the key's path (``faults[1].tims``): a misspelt filter must not widen a fault.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from typing import Any
 
 import yaml
 
-from localcloud.errors import FaultSpecError
+from localcloud.errors import FaultPath, FaultSpecError
 
 _STATUS_BY_ERROR = {
     "TooManyRequestsException": 429,
@@ -114,80 +117,139 @@ class EventFault:
 Fault = ApiFault | RolloutFault | EventFault
 
 
-def _times(spec: Mapping[str, Any]) -> int | None:
-    times = spec.get("times")
-    if times is None:
+# The keys each kind of fault takes (its kind's key first); any other key is a mistake.
+_KEYS = {
+    "api": (
+        "api",
+        "error",
+        "status",
+        "message",
+        "times",
+        "after",
+        "delay",
+        "user-agent",
+        "user_agent",
+        "body",
+    ),
+    "rollout": ("rollout", "cluster", "reason", "times"),
+    "event": ("event", "source", "detail-type", "detail_type", "times", "copies"),
+}
+
+
+class _Fields:
+    """One fault's mapping, read key by key: each value is checked, and every problem is
+    kept with its key's path (unknown keys included), to be raised together."""
+
+    def __init__(self, spec: Mapping[str, Any], path: FaultPath, kind: str) -> None:
+        self._spec = spec
+        self._path = path
+        self.problems: list[tuple[FaultPath, str]] = []
+        known = _KEYS[kind]
+        for key in spec:
+            if key not in known:
+                self.problem(
+                    str(key), f"unknown key {key!r}; {kind} faults take {', '.join(known)}"
+                )
+
+    def problem(self, key: str, message: str) -> None:
+        self.problems.append(((*self._path, key), message))
+
+    def text(self, key: str, default: str | None = None) -> str | None:
+        value = self._spec.get(key, default)
+        if value is None or isinstance(value, str):
+            return value
+        self.problem(key, f"must be a string, got {value!r}")
         return None
-    if not isinstance(times, int) or times < 1:
-        raise FaultSpecError(f"times must be a positive integer, got {times!r}")
-    return times
+
+    def either(self, *keys: str) -> str | None:
+        """The first of ``keys`` given (``user-agent`` or ``user_agent``)."""
+        given = next((key for key in keys if key in self._spec), keys[0])
+        return self.text(given)
+
+    def count(self, key: str, minimum: int, maximum: int | None = None) -> int | None:
+        value = self._spec.get(key)
+        if value is None:
+            return None
+        too_big = maximum is not None and isinstance(value, int) and value > maximum
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum or too_big:
+            within = f"from {minimum} to {maximum}" if maximum else f"of at least {minimum}"
+            self.problem(key, f"must be an integer {within}, got {value!r}")
+            return None
+        return value
+
+    def seconds(self, key: str) -> float | None:
+        value = self._spec.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            self.problem(key, f"must be a positive number of seconds, got {value!r}")
+            return None
+        return float(value)
+
+    def done(self, fault: Fault) -> Fault:
+        if self.problems:
+            raise FaultSpecError(self.problems)
+        return fault
 
 
-def _count(spec: Mapping[str, Any], key: str, minimum: int) -> int | None:
-    value = spec.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise FaultSpecError(f"{key} must be an integer of at least {minimum}, got {value!r}")
-    return value
-
-
-def _delay(spec: Mapping[str, Any]) -> float | None:
-    delay = spec.get("delay")
-    if delay is None:
-        return None
-    if not isinstance(delay, (int, float)) or isinstance(delay, bool) or delay <= 0:
-        raise FaultSpecError(f"delay must be a positive number of seconds, got {delay!r}")
-    return float(delay)
-
-
-def _api_fault(spec: Mapping[str, Any]) -> ApiFault:
-    call = str(spec["api"])
-    if ":" not in call:
-        raise FaultSpecError(
-            f"api fault {call!r}: write it as service:Action, e.g. ecs:UpdateService"
-        )
-    status = spec.get("status")
-    delay = _delay(spec)
+def _api_fault(fields: _Fields) -> Fault:
+    call = fields.text("api") or ""
+    if call and ":" not in call:
+        fields.problem("api", f"{call!r}: write it as service:Action, e.g. ecs:UpdateService")
+    delay = fields.seconds("delay")
     # A delay alone holds a call that is made; an error (by default throttling) replaces it.
-    error = spec.get("error", None if delay is not None else "ThrottlingException")
-    user_agent = spec.get("user-agent", spec.get("user_agent"))
-    return ApiFault(
-        call=call,
-        error=str(error) if error is not None else None,
-        status=int(status) if status is not None else None,
-        message=spec.get("message"),
-        times=_times(spec),
-        after=_count(spec, "after", 0) or 0,
-        delay=delay,
-        user_agent=str(user_agent) if user_agent is not None else None,
-        body=str(spec["body"]) if spec.get("body") is not None else None,
+    return fields.done(
+        ApiFault(
+            call=call,
+            error=fields.text("error", None if delay is not None else "ThrottlingException"),
+            status=fields.count("status", 100, 599),
+            message=fields.text("message"),
+            times=fields.count("times", 1),
+            after=fields.count("after", 0) or 0,
+            delay=delay,
+            user_agent=fields.either("user-agent", "user_agent"),
+            body=fields.text("body"),
+        )
     )
 
 
-def fault_from_dict(spec: Mapping[str, Any]) -> Fault:
-    """Build a fault from its mapping form (see the module docstring)."""
-    if "api" in spec:
-        return _api_fault(spec)
-    if "rollout" in spec:
-        return RolloutFault(
-            service=str(spec["rollout"]),
-            cluster=spec.get("cluster"),
-            reason=str(spec.get("reason", DEFAULT_ROLLOUT_REASON)),
-            times=_times(spec),
+def _rollout_fault(fields: _Fields) -> Fault:
+    return fields.done(
+        RolloutFault(
+            service=fields.text("rollout") or "",
+            cluster=fields.text("cluster"),
+            reason=fields.text("reason") or DEFAULT_ROLLOUT_REASON,
+            times=fields.count("times", 1),
         )
-    if "event" in spec:
-        action = spec["event"]
-        if action not in ("drop", "duplicate"):
-            raise FaultSpecError(f"event fault action must be drop or duplicate, got {action!r}")
-        return EventFault(
-            action=action,
-            source=spec.get("source"),
-            detail_type=spec.get("detail-type", spec.get("detail_type")),
-            times=_times(spec),
-            copies=_count(spec, "copies", 2),
+    )
+
+
+def _event_fault(fields: _Fields, action: Any) -> Fault:
+    if action not in ("drop", "duplicate"):
+        fields.problem("event", f"must be drop or duplicate, got {action!r}")
+    return fields.done(
+        EventFault(
+            action=str(action),
+            source=fields.text("source"),
+            detail_type=fields.either("detail-type", "detail_type"),
+            times=fields.count("times", 1),
+            copies=fields.count("copies", 2),
         )
-    raise FaultSpecError(f"a fault needs one of the keys api, rollout or event: {dict(spec)!r}")
+    )
+
+
+def fault_from_dict(spec: Mapping[str, Any], path: FaultPath = ()) -> Fault:
+    """Build a fault from its mapping form (see the module docstring), or FaultSpecError with
+    every problem of it, each at ``path`` plus its key."""
+    kind = next((key for key in _KEYS if key in spec), None)
+    if kind is None:
+        raise FaultSpecError([(path, "a fault needs one of the keys api, rollout or event")])
+    fields = _Fields(spec, path, kind)
+    if kind == "api":
+        return _api_fault(fields)
+    if kind == "rollout":
+        return _rollout_fault(fields)
+    return _event_fault(fields, spec["event"])
 
 
 # Optional fields left out of a fault's dict form while they hold their defaults.
@@ -217,17 +279,52 @@ def load_faults(source: str | Path | Iterable[Any] | Mapping[str, Any] | None) -
         path = Path(source)
         if not path.is_file():
             raise FaultSpecError(f"fault file {path} does not exist")
-        source = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    if isinstance(source, Mapping):
-        source = source.get("faults", [source]) if "faults" in source else [source]
+        try:
+            source = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            raise FaultSpecError(f"fault file {path} is not YAML: {error}") from None
+    return faults_from_data(source)
+
+
+def faults_from_data(document: Any) -> list[Fault]:
+    """Faults from a parsed document: a list of faults, ``{"faults": [...]}``, or one fault
+    (None: no faults). FaultSpecError lists every problem, each with its path."""
+    if document is None:
+        return []
+    if isinstance(document, Mapping) and "faults" in document:
+        extra: list[tuple[FaultPath, str]] = [
+            ((str(key),), f"unknown key {key!r} beside faults")
+            for key in document
+            if key != "faults"
+        ]
+        return _faults(document["faults"], ("faults",), extra)
+    if isinstance(document, Mapping):
+        return _faults([document], None, [])
+    if isinstance(document, Iterable) and not isinstance(document, str | bytes):
+        return _faults(document, (), [])
+    raise FaultSpecError("faults are a list of faults, or a mapping with the key faults")
+
+
+def _faults(
+    items: Any, base: FaultPath | None, problems: list[tuple[FaultPath, str]]
+) -> list[Fault]:
+    """``base`` None: one fault, whose keys are at the top."""
+    if not isinstance(items, Iterable) or isinstance(items, str | bytes | Mapping):
+        raise FaultSpecError([*problems, (base or (), "must be a list of faults")])
     faults: list[Fault] = []
-    for spec in source:
+    for index, spec in enumerate(items):
+        path = () if base is None else (*base, index)
         if isinstance(spec, (ApiFault, RolloutFault, EventFault)):
             faults.append(spec)
-        elif isinstance(spec, Mapping):
-            faults.append(fault_from_dict(spec))
+        elif not isinstance(spec, Mapping):
+            problems.append((path, f"not a fault: {spec!r}"))
         else:
-            raise FaultSpecError(f"not a fault: {spec!r}")
+            try:
+                faults.append(fault_from_dict(spec, path))
+            except FaultSpecError as error:
+                problems.extend(error.problems)
+    if problems:
+        raise FaultSpecError(problems)
     return faults
 
 
@@ -236,7 +333,7 @@ def parse_faults_json(body: bytes) -> list[Fault]:
         document = json.loads(body or b"[]")
     except ValueError as error:
         raise FaultSpecError(f"fault body is not JSON: {error}") from error
-    return load_faults(document)
+    return faults_from_data(document)
 
 
 class FaultBook:

@@ -37,7 +37,7 @@ def serve(
     port: int = 4566,
     host: str = "127.0.0.1",
     parameters: Mapping[str, Any] | None = None,
-    faults: str | Path | None = None,
+    faults: str | Path | list[Any] | None = None,
     time_scale: float = 1.0,
     rollout_seconds: float = 1.0,
     verbose: bool = True,

@@ -4,7 +4,8 @@ The spec's ``taskDefinition`` is exactly RegisterTaskDefinition's input, so its 
 derived from the same service model botocore validates against: every field, type, enum
 and required key, with unknown keys rejected. A few overrides say what the model cannot
 (ECS's "1 vCPU" / "2 GB" units, the awslogs option names, fields people paste from
-describe-task-definition output).
+describe-task-definition output), and every optional field also takes null, as pasted
+task definitions often write an absent field.
 
     python tools/gen_ecs_schema.py          # rewrite the $defs named ecs.*
     python tools/gen_ecs_schema.py --check  # exit 1 when the file is stale
@@ -145,7 +146,8 @@ def apply_overrides(defs: dict[str, Any]) -> None:
     root["description"] = (
         "The ECS RegisterTaskDefinition input, as `aws ecs register-task-definition "
         "--cli-input-json` takes it. family defaults to the service name; networkMode, "
-        "requiresCompatibilities, cpu and memory default to Fargate's."
+        "requiresCompatibilities, cpu and memory default to Fargate's. A null for an optional "
+        "field, as pasted task definitions often carry, counts as absent (with a warning)."
     )
     root["required"] = ["containerDefinitions"]
     props = root["properties"]
@@ -188,12 +190,37 @@ def apply_overrides(defs: dict[str, Any]) -> None:
     }
 
 
+NULL = {"type": "null"}
+
+
+def allow_null_for_optional_fields(defs: dict[str, Any]) -> None:
+    """A null for an optional field means absent: task definitions copied from consoles and
+    other tools often write absent fields as null (``"ulimits": null``). Each optional
+    property becomes ``anyOf: [<its schema>, null]`` (ecsdrop drops such a null, with a
+    warning); a required one still refuses null. Runs after the overrides, which decide
+    what is required."""
+    for definition in defs.values():
+        for node in (definition, definition.get("then", {})):
+            required = set(definition.get("required", []))
+            properties = node.get("properties", {})
+            for name, prop in properties.items():
+                if name not in required:
+                    properties[name] = nullable(prop)
+
+
+def nullable(prop: dict[str, Any]) -> dict[str, Any]:
+    inner = {k: v for k, v in prop.items() if k != "description"}
+    described = {"description": prop["description"]} if "description" in prop else {}
+    return {**described, "anyOf": [inner, NULL]}
+
+
 def generate() -> dict[str, Any]:
     model = botocore.session.get_session().get_service_model("ecs")
     shape = model.operation_model("RegisterTaskDefinition").input_shape
     generator = Generator()
     generator.ref(shape)
     apply_overrides(generator.defs)
+    allow_null_for_optional_fields(generator.defs)
     return dict(sorted(generator.defs.items()))
 
 

@@ -31,6 +31,7 @@ ECS_PREFIX = "ecs."
 TASK_DEFINITION = "ecs.RegisterTaskDefinitionRequest"
 CONTAINER = "ecs.ContainerDefinition"
 READ_ONLY_NOTE = "Read-only output of describe-task-definition"
+NULL = {"type": "null"}
 # Where ecsdrop fills in or restricts a RegisterTaskDefinition field, its word replaces ECS's.
 ECSDROP_TASK_FIELDS = {
     "family": "The name that groups the revisions. Default: the service name.",
@@ -236,7 +237,9 @@ class Docs:
                 "It is checked against the same ECS service model botocore validates with "
                 "(every field, type, enum and required key; unknown keys are refused), plus "
                 "Fargate's rules: the `awsvpc` network mode, the task sizes, and no host "
-                "volumes, links, devices, GPUs or placement constraints. `cpu` and `memory` "
+                "volumes, links, devices, GPUs or placement constraints. An image under an ECR "
+                "host that cannot exist (an account that is not 12 digits, or no AWS region) "
+                "is refused: it could never be pulled. `cpu` and `memory` "
                 "take units (`1 vCPU`, `2 GB`) as well as numbers. Fields pasted from "
                 "`describe-task-definition` output ("
                 + ", ".join(f"`{n}`" for n in read_only)
@@ -285,6 +288,7 @@ class Docs:
         return rows
 
     def ecs_type(self, prop: Schema) -> str:
+        prop = without_null(prop)
         if "$ref" in prop:
             name = prop["$ref"].rsplit("/", 1)[-1].removeprefix(ECS_PREFIX)
             return f"[{name}]({API}/API_{name}.html)"
@@ -309,6 +313,15 @@ class Docs:
     @staticmethod
     def is_ecs(node: Schema) -> bool:
         return str(node.get("$ref", "")).startswith(f"#/$defs/{ECS_PREFIX}")
+
+
+def without_null(prop: Schema) -> Schema:
+    """An optional ECS field's own schema: ``anyOf: [<schema>, {"type": "null"}]`` → schema
+    (the null is said once, in the task definition's description)."""
+    branches = prop.get("anyOf", [])
+    if len(branches) == 2 and NULL in branches:
+        return {"description": prop.get("description", ""), **branches[1 - branches.index(NULL)]}
+    return prop
 
 
 def first_sentence(text: str) -> str:

@@ -32,9 +32,14 @@ class Webhook:
         self.received: list[Received] = []
         self._script: dict[str, list[Reply]] = {}
         self._lock = threading.Lock()
+        self._closing = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._server.block_on_close = False  # a deliberately slow answer must not hold teardown
+        # Teardown joins every handler, and a deliberately slow answer wakes at once on
+        # _closing instead of holding it: no handler outlives its test to print a
+        # BrokenPipe traceback into a later one (3.11's traceback calls ast.parse, which
+        # is not safe beside another thread's ast.parse).
+        self._server.daemon_threads = False
+        self._server.block_on_close = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -64,8 +69,8 @@ class Webhook:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"null")
                 reply = webhook._next(Received(self.path, dict(self.headers.items()), body))
-                if reply.delay:
-                    threading.Event().wait(reply.delay)
+                if reply.delay and webhook._closing.wait(reply.delay):
+                    return  # torn down meanwhile: the client has gone
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
@@ -83,6 +88,7 @@ class Webhook:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._closing.set()
         self._server.shutdown()
         self._server.server_close()
 

@@ -35,6 +35,15 @@ class SpecError(EcsdropError):
         super().__init__("\n".join(lines) or "invalid spec")
 
 
+class PolicyError(EcsdropError, ValueError):
+    """The installation's guardrails (a policy file, or the Load function's environment) are
+    not valid; carries every problem found, each naming its key."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(p.describe() for p in self.problems) or "invalid policy")
+
+
 class AwsError(EcsdropError):
     """An AWS call failed in a way the workflow does not retry on its own."""
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,15 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = sorted(p for p in (REPO_ROOT / "examples").iterdir() if p.is_file())
 DEADLINE_SECONDS = 60
+VALID_SPEC = """\
+version: 1
+service:
+  name: web
+taskDefinition:
+  containerDefinitions:
+    - name: web
+      image: nginx:1.27
+"""
 
 # Each is refused with problems, never with a traceback.
 HOSTILE_INPUTS: dict[str, bytes] = {
@@ -76,9 +86,13 @@ Ecsdrop = Callable[..., Run]
 
 @pytest.fixture
 def ecsdrop(tmp_path: Path) -> Ecsdrop:
-    """``ecsdrop(*args, stdin=b"")``: the command, run in tmp_path, as a user would run it."""
+    """``ecsdrop(*args, stdin=b"", env={...})``: the command, run in tmp_path, as a user would
+    run it; ``env`` changes the environment (a None value removes the variable)."""
 
-    def run(*args: str | Path, stdin: bytes = b"") -> Run:
+    def run(
+        *args: str | Path, stdin: bytes = b"", env: Mapping[str, str | None] | None = None
+    ) -> Run:
+        environment = {**os.environ, **(env or {})}
         done = subprocess.run(
             [sys.executable, "-m", "ecsdrop_cli", *map(str, args)],
             input=stdin,
@@ -86,6 +100,7 @@ def ecsdrop(tmp_path: Path) -> Ecsdrop:
             cwd=tmp_path,
             timeout=DEADLINE_SECONDS,
             check=False,
+            env={name: value for name, value in environment.items() if value is not None},
         )
         return Run(
             done.returncode,

@@ -72,6 +72,41 @@ def test_render_uses_the_account_and_region_it_is_given(ecsdrop: Ecsdrop, write:
     assert options["awslogs-region"] == "cn-north-1"
 
 
+def test_render_for_a_govcloud_region_writes_its_partition_into_the_arns(
+    ecsdrop: Ecsdrop, write: Write
+) -> None:
+    write("web.yaml", MINIMAL)
+
+    run = ecsdrop("render", "--region", "us-gov-west-1", "web.yaml")
+
+    task = json.loads(run.stdout)["registerTaskDefinition"]
+    assert task["executionRoleArn"] == (
+        "arn:aws-us-gov:iam::123456789012:role/ecsdrop-task-execution"
+    )
+
+
+def test_render_leaves_the_nulls_of_a_pasted_task_definition_out_of_its_inputs(
+    ecsdrop: Ecsdrop, write: Write
+) -> None:
+    write(
+        "web.yaml",
+        MINIMAL.replace("      portMappings:\n", "      ulimits: null\n      portMappings:\n")
+        + "          hostPort: null\n",
+    )
+
+    run = ecsdrop("render", "web.yaml")
+
+    assert run.code == 0, run.stderr
+    assert run.stderr.count("null ignored (treated as absent)") == 2
+    task = json.loads(run.stdout)["registerTaskDefinition"]
+    assert "null" not in json.dumps(task)
+    container = task["containerDefinitions"][0]
+    assert "ulimits" not in container
+    assert container["portMappings"] == [
+        {"containerPort": 8080, "hostPort": 8080, "protocol": "tcp"}
+    ]
+
+
 def test_render_reads_stdin(ecsdrop: Ecsdrop) -> None:
     run = ecsdrop("render", "-", stdin=MINIMAL.encode())
 
@@ -103,7 +138,16 @@ def test_render_of_a_missing_file_is_a_usage_error(ecsdrop: Ecsdrop) -> None:
     run = ecsdrop("render", "missing.yaml")
 
     assert run.code == 2
-    assert "missing.yaml" in run.stderr
+    assert run.stderr == "ecsdrop render: missing.yaml: cannot read: No such file or directory\n"
+
+
+def test_render_of_a_directory_is_a_usage_error(ecsdrop: Ecsdrop, tmp_path: Path) -> None:
+    (tmp_path / "specs").mkdir()
+
+    run = ecsdrop("render", "specs")
+
+    assert run.code == 2
+    assert run.stderr == "ecsdrop render: specs: cannot read: Is a directory\n"
 
 
 def test_schema_prints_a_valid_draft_2020_12_schema(ecsdrop: Ecsdrop, repo_root: Path) -> None:

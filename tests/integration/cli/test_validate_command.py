@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.integration.cli.conftest import VALID_SPEC
+
 Write = Callable[[str, str | bytes], Path]
 Ecsdrop = Callable[..., Any]
 PROBLEM_LINE = re.compile(
@@ -27,15 +29,6 @@ taskDefinition:
       image: nginx:1.27
       portMapping:
         - containerPort: 80
-"""
-VALID_SPEC = """\
-version: 1
-service:
-  name: web
-taskDefinition:
-  containerDefinitions:
-    - name: web
-      image: nginx:1.27
 """
 WARNING_SPEC = (
     VALID_SPEC
@@ -178,6 +171,22 @@ def test_warnings_pass_unless_strict(ecsdrop: Ecsdrop, write: Write) -> None:
     assert "valid" not in strict.stderr
 
 
+def test_a_pasted_null_passes_with_a_warning_at_its_place_unless_strict(
+    ecsdrop: Ecsdrop, write: Write
+) -> None:
+    write("web.yaml", VALID_SPEC + "      ulimits: null\n")
+
+    relaxed = ecsdrop("validate", "web.yaml")
+    strict = ecsdrop("validate", "--strict", "web.yaml")
+
+    warning = (
+        "web.yaml:8:7: warning: taskDefinition.containerDefinitions[0].ulimits: "
+        "null ignored (treated as absent)\n"
+    )
+    assert (relaxed.code, relaxed.stdout) == (0, warning)
+    assert (strict.code, strict.stdout) == (1, warning)
+
+
 def test_strict_json_reports_warnings_with_their_severity(ecsdrop: Ecsdrop, write: Write) -> None:
     write("web.yaml", WARNING_SPEC)
 
@@ -219,15 +228,20 @@ def test_policy_file_limits_the_size(ecsdrop: Ecsdrop, write: Write) -> None:
     ("args", "says"),
     [
         ((), "the following arguments are required: FILE"),
-        (("missing.yaml",), "missing.yaml: No such file or directory"),
         (("--colour", "web.yaml"), "unrecognized arguments: --colour"),
         (("--policy", "missing-policy.yaml", "web.yaml"), "missing-policy.yaml"),
-        (("--policy", "list-policy.yaml", "web.yaml"), "a policy file is a mapping"),
-        (("--policy", "bad-policy.yaml", "web.yaml"), "plaintextCredentials must be"),
+        (
+            ("--policy", "list-policy.yaml", "web.yaml"),
+            "list-policy.yaml:1:1: (document): expected a mapping, got a list",
+        ),
+        (
+            ("--policy", "bad-policy.yaml", "web.yaml"),
+            'bad-policy.yaml:1:1: plaintextCredentials: "sometimes" is not one of: reject, warn, '
+            "off",
+        ),
     ],
     ids=[
         "no-file",
-        "missing-file",
         "unknown-option",
         "missing-policy",
         "list-policy",
@@ -246,6 +260,106 @@ def test_usage_errors_exit_2(
     assert run.code == 2
     assert says in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_policy_unknown_keys_and_wrong_values_are_usage_errors_at_their_place(
+    ecsdrop: Ecsdrop, write: Write
+) -> None:
+    write("web.yaml", VALID_SPEC)
+    write(
+        "policy.yaml",
+        "allowedRegistries:\n  - public.ecr.aws\n  - 5\nallowPrivilged: false\n"
+        'maxSpecBytes: "64"\n',
+    )
+
+    run = ecsdrop("validate", "--json", "--policy", "policy.yaml", "web.yaml")
+
+    assert run.code == 2
+    assert run.stdout == "", "no spec is validated under a policy that is not what it says"
+    assert run.stderr.splitlines() == [
+        "ecsdrop validate: policy.yaml:3:5: allowedRegistries[1]: expected a string, "
+        'got an integer 5; quote it: "5"',
+        "ecsdrop validate: policy.yaml:4:1: allowPrivilged: unknown field 'allowPrivilged'; "
+        "did you mean 'allowPrivileged'?",
+        'ecsdrop validate: policy.yaml:5:1: maxSpecBytes: expected an integer, got a string "64"',
+    ]
+
+
+@pytest.mark.parametrize(
+    "text", ["", "# every guardrail at its default\n"], ids=["empty", "comments"]
+)
+def test_an_empty_policy_file_is_the_default_policy(
+    ecsdrop: Ecsdrop, write: Write, text: str
+) -> None:
+    write("web.yaml", WARNING_SPEC)
+    write("policy.yaml", text)
+
+    run = ecsdrop("validate", "--json", "--policy", "policy.yaml", "web.yaml")
+
+    assert run.code == 0, run.stderr
+    assert [p["severity"] for p in json.loads(run.stdout)] == ["warning"]
+
+
+def test_a_policy_for_render_is_read_the_same_way(ecsdrop: Ecsdrop, write: Write) -> None:
+    write("web.yaml", VALID_SPEC)
+    write("policy.yaml", "plaintextCredential: reject\n")
+
+    run = ecsdrop("render", "--policy", "policy.yaml", "web.yaml")
+
+    assert run.code == 2
+    assert run.stdout == ""
+    assert run.stderr == (
+        "ecsdrop render: policy.yaml:1:1: plaintextCredential: unknown field "
+        "'plaintextCredential'; did you mean 'plaintextCredentials'?\n"
+    )
+
+
+def test_an_unreadable_file_is_reported_among_the_others_which_are_all_checked(
+    ecsdrop: Ecsdrop, write: Write
+) -> None:
+    write("a.yaml", VALID_SPEC)
+    write("b.yaml", INVALID_SPEC)
+
+    run = ecsdrop("validate", "a.yaml", "missing.yaml", "b.yaml")
+
+    assert run.code == 2
+    lines = run.stdout.splitlines()
+    assert lines[0] == "missing.yaml: cannot read: No such file or directory"
+    assert [line.split(":")[0] for line in lines[1:]] == ["b.yaml", "b.yaml"]
+    assert "a.yaml: valid" in run.stderr
+
+
+def test_an_unreadable_file_fails_the_run_with_2_even_when_the_others_are_valid(
+    ecsdrop: Ecsdrop, write: Write, tmp_path: Path
+) -> None:
+    write("a.yaml", VALID_SPEC)
+    (tmp_path / "specs").mkdir()
+
+    run = ecsdrop("validate", "a.yaml", "specs")
+
+    assert run.code == 2
+    assert run.stdout == "specs: cannot read: Is a directory\n"
+    assert "a.yaml: valid" in run.stderr
+
+
+def test_json_output_lists_the_unreadable_files_with_the_problems(
+    ecsdrop: Ecsdrop, write: Write
+) -> None:
+    write("b.yaml", INVALID_SPEC)
+
+    run = ecsdrop("validate", "--json", "missing.yaml", "b.yaml")
+
+    assert run.code == 2
+    report = json.loads(run.stdout)
+    assert report[0] == {
+        "file": "missing.yaml",
+        "line": None,
+        "column": None,
+        "path": "(document)",
+        "message": "cannot read: No such file or directory",
+        "severity": "error",
+    }
+    assert [p["file"] for p in report[1:]] == ["b.yaml", "b.yaml"]
 
 
 def test_no_subcommand_is_a_usage_error(ecsdrop: Ecsdrop) -> None:

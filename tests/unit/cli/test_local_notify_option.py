@@ -26,3 +26,13 @@ def test_each_notify_option_is_a_destination_the_notifier_accepts() -> None:
 def test_a_malformed_notify_option_is_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="expected TYPE=URL"):
         parse_destinations([bad])
+
+
+@pytest.mark.parametrize(
+    "url", ["http://hooks.example.com/x", "ftp://127.0.0.1/x", "https://"], ids=str
+)
+def test_a_webhook_url_the_notifier_would_refuse_is_refused_before_anything_starts(
+    url: str,
+) -> None:
+    with pytest.raises(ValueError, match=r"url: must be an https:// URL \(http:// only to local"):
+        parse_destinations([f"slack={url}"])

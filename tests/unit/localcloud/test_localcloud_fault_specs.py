@@ -14,6 +14,7 @@ from localcloud.faults import (
     RolloutFault,
     fault_from_dict,
     fault_to_dict,
+    faults_from_data,
     load_faults,
     parse_faults_json,
 )
@@ -167,12 +168,15 @@ def test_a_single_fault_object_in_json_is_accepted() -> None:
     ("spec", "message"),
     [
         ({"api": "UpdateService"}, "service:Action"),
-        ({"event": "delay"}, "drop or duplicate"),
-        ({"api": "ecs:X", "times": 0}, "positive integer"),
-        ({"api": "ecs:X", "after": -1}, "after must be an integer of at least 0"),
-        ({"api": "ecs:X", "delay": 0}, "delay must be a positive number"),
-        ({"event": "duplicate", "copies": 1}, "copies must be an integer of at least 2"),
+        ({"event": "delay"}, "event: must be drop or duplicate"),
+        ({"api": "ecs:X", "times": 0}, "times: must be an integer of at least 1"),
+        ({"api": "ecs:X", "after": -1}, "after: must be an integer of at least 0"),
+        ({"api": "ecs:X", "delay": 0}, "delay: must be a positive number"),
+        ({"event": "duplicate", "copies": 1}, "copies: must be an integer of at least 2"),
         ({"something": "else"}, "one of the keys"),
+        ({"api": "ecs:X", "status": "503"}, "status: must be an integer from 100 to 599"),
+        ({"api": "ecs:X", "message": 5}, "message: must be a string, got 5"),
+        ({"rollout": ["web"]}, r"rollout: must be a string, got \['web'\]"),
     ],
 )
 def test_malformed_faults_are_explained(spec: dict[str, object], message: str) -> None:
@@ -183,3 +187,74 @@ def test_malformed_faults_are_explained(spec: dict[str, object], message: str) -
 def test_non_json_body_is_a_fault_spec_error() -> None:
     with pytest.raises(FaultSpecError, match="not JSON"):
         parse_faults_json(b"api: x")
+
+
+@pytest.mark.parametrize(
+    ("spec", "key", "message"),
+    [
+        (
+            {"api": "ecs:X", "tims": 2},
+            "tims",
+            "unknown key 'tims'; api faults take api, error, status, message, times, after, "
+            "delay, user-agent, user_agent, body",
+        ),
+        (
+            {"rollout": "web", "error": "X"},
+            "error",
+            "unknown key 'error'; rollout faults take rollout, cluster, reason, times",
+        ),
+        (
+            {"event": "drop", "delay": 1},
+            "delay",
+            "unknown key 'delay'; event faults take event, source, detail-type, detail_type, "
+            "times, copies",
+        ),
+    ],
+)
+def test_a_key_the_kind_of_fault_does_not_take_is_an_error_not_ignored(
+    spec: dict[str, object], key: str, message: str
+) -> None:
+    with pytest.raises(FaultSpecError) as refused:
+        fault_from_dict(spec)
+
+    assert refused.value.problems == (((key,), message),)
+
+
+def test_every_problem_of_every_fault_is_reported_with_the_path_of_its_key() -> None:
+    with pytest.raises(FaultSpecError) as refused:
+        faults_from_data(
+            {
+                "faults": [
+                    {"api": "ecs:UpdateService", "times": 1},
+                    {"api": "ecs:X", "tims": 1, "delay": "soon"},
+                    "throttle everything",
+                ]
+            }
+        )
+
+    assert [(path, message.split(";")[0]) for path, message in refused.value.problems] == [
+        (("faults", 1, "tims"), "unknown key 'tims'"),
+        (("faults", 1, "delay"), "must be a positive number of seconds, got 'soon'"),
+        (("faults", 2), "not a fault: 'throttle everything'"),
+    ]
+    assert str(refused.value).splitlines()[0].startswith("faults[1].tims: unknown key 'tims'")
+
+
+def test_a_fault_list_that_is_no_list_is_an_error() -> None:
+    with pytest.raises(FaultSpecError, match="faults: must be a list of faults"):
+        faults_from_data({"faults": {"api": "ecs:X"}})
+    with pytest.raises(FaultSpecError, match="a list of faults, or a mapping with the key faults"):
+        faults_from_data("api: ecs:X")
+
+
+def test_an_unknown_key_in_a_posted_fault_body_is_refused() -> None:
+    with pytest.raises(FaultSpecError, match="times_: unknown key 'times_'"):
+        parse_faults_json(b'{"rollout": "web", "times_": 1}')
+
+
+def test_a_fault_file_that_is_not_yaml_is_a_fault_spec_error(tmp_path: Path) -> None:
+    path = tmp_path / "faults.yaml"
+    path.write_text("- api: [ecs:X\n")
+
+    with pytest.raises(FaultSpecError, match="is not YAML"):
+        load_faults(path)

@@ -1,8 +1,9 @@
 """Task definitions from AWS's published samples, wrapped in the smallest spec.
 
 The Fargate-compatible ones validate (and render to input botocore accepts); the EC2-only
-ones are refused with a message that names the field to change. Sources:
-tests/fixtures/aws-samples/README.md.
+ones are refused with a message that names the field to change; the ones with placeholders
+(an account, a region) are refused naming each placeholder, and valid once it is filled in.
+Sources: tests/fixtures/aws-samples/README.md.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ Wrap = Callable[..., str]
 FARGATE_COMPATIBLE = [
     "fargate-webserver.json",
     "fargate-windows-webserver.json",
-    "container-dependency-appmesh.json",
     "firelens-cloudwatch.json",
     "efs-tutorial.json",
     "nginx-fargate.json",
@@ -74,7 +74,12 @@ def test_every_sample_file_is_listed_and_cited() -> None:
     files = {p.name for p in SAMPLES.glob("*.json")}
     readme = (SAMPLES / "README.md").read_text(encoding="utf-8")
 
-    assert files == {*FARGATE_COMPATIBLE, *EC2_ONLY, "secrets-tutorial.json"}
+    assert files == {
+        *FARGATE_COMPATIBLE,
+        *EC2_ONLY,
+        "secrets-tutorial.json",
+        "container-dependency-appmesh.json",
+    }
     assert len(files) >= 6
     for name in files:
         assert f"`{name}`" in readme
@@ -136,3 +141,39 @@ def test_secrets_tutorial_with_its_placeholders_filled_is_valid(wrap_task_defini
     assert validation.spec is not None
     secret = validation.spec.task_definition["containerDefinitions"][0]["secrets"][0]
     assert secret["valueFrom"].startswith("arn:aws:secretsmanager:us-east-1:123456789012:")
+
+
+def test_appmesh_sample_as_written_reports_its_placeholder_region(
+    wrap_task_definition: Wrap,
+) -> None:
+    validation = validate(
+        wrap_task_definition(sample("container-dependency-appmesh.json")), "sample.json"
+    )
+
+    assert validation.spec is None
+    assert [(p.field, p.message) for p in validation.problems] == [
+        (
+            "taskDefinition.containerDefinitions[1].image",
+            "'840364872350.dkr.ecr.region-code.amazonaws.com/aws-appmesh-envoy:v1.15.1.0-prod' "
+            "can never be pulled: 'region-code' is not an AWS region (such as us-east-1)",
+        ),
+    ]
+
+
+def test_appmesh_sample_with_its_region_filled_renders_input_botocore_accepts(
+    wrap_task_definition: Wrap, installation: Installation
+) -> None:
+    text = (SAMPLES / "container-dependency-appmesh.json").read_text(encoding="utf-8")
+    validation = validate(
+        wrap_task_definition(json.loads(text.replace("region-code", "us-west-2"))), "sample.json"
+    )
+    assert validation.problems == ()
+    assert validation.spec is not None
+    model = botocore.session.get_session().get_service_model("ecs")
+
+    params = render(validation.spec, installation)["registerTaskDefinition"]
+
+    validate_parameters(params, model.operation_model("RegisterTaskDefinition").input_shape)
+    assert params["containerDefinitions"][1]["image"].startswith(
+        "840364872350.dkr.ecr.us-west-2.amazonaws.com/"
+    )

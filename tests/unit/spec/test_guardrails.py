@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ecsdrop.errors import PolicyError
 from ecsdrop.spec import Guardrails
 from ecsdrop.spec.images import parse_image
 
@@ -51,16 +52,51 @@ def test_the_environment_sets_every_guardrail() -> None:
 
 
 @pytest.mark.parametrize(
-    ("settings", "message"),
+    ("settings", "problem"),
     [
-        ({"plaintextCredentials": "maybe"}, "plaintextCredentials must be reject, warn or off"),
-        ({"allowPrivileged": "false"}, "allowPrivileged must be true or false"),
-        ({"maxSpecBytes": "lots"}, "invalid literal"),
+        (
+            {"plaintextCredentials": "maybe"},
+            'plaintextCredentials: "maybe" is not one of: reject, warn, off',
+        ),
+        # bool("false") is True: a quoted "false" must not allow privileged containers.
+        (
+            {"allowPrivileged": "false"},
+            'allowPrivileged: expected true or false, got a string "false"',
+        ),
+        ({"maxSpecBytes": "lots"}, 'maxSpecBytes: expected an integer, got a string "lots"'),
+        ({"maxSpecBytes": 0}, "maxSpecBytes: 0 must be at least 1"),
+        (
+            {"allowedRegistries": {"ecr": True}},
+            "allowedRegistries: expected a list or a string or null, got a mapping",
+        ),
+        (
+            {"allowedRoleArnPrefixes": ["arn:aws:iam::123456789012:role/app-", 7]},
+            'allowedRoleArnPrefixes[1]: expected a string, got an integer 7; quote it: "7"',
+        ),
     ],
 )
-def test_a_policy_with_a_wrong_value_is_refused(settings: dict[str, object], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+def test_a_policy_with_a_wrong_value_is_refused_naming_the_key(
+    settings: dict[str, object], problem: str
+) -> None:
+    with pytest.raises(PolicyError) as refused:
         Guardrails.from_mapping(settings)
+
+    assert [p.describe() for p in refused.value.problems] == [problem]
+
+
+def test_an_unknown_policy_key_is_refused_with_the_key_it_resembles() -> None:
+    with pytest.raises(PolicyError) as refused:
+        Guardrails.from_mapping({"allowPrivilged": True, "allowedRegistry": "public.ecr.aws"})
+
+    assert sorted(p.describe() for p in refused.value.problems) == [
+        "allowPrivilged: unknown field 'allowPrivilged'; did you mean 'allowPrivileged'?",
+        "allowedRegistry: unknown field 'allowedRegistry'; did you mean 'allowedRegistries'?",
+    ]
+
+
+def test_a_size_in_the_environment_that_is_no_number_is_refused_naming_the_key() -> None:
+    with pytest.raises(PolicyError, match='maxSpecBytes: expected an integer, got a string "1k"'):
+        Guardrails.from_environment({"MAX_SPEC_BYTES": "1k"})
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecsdrop.spec.images import ImageRef, parse_image
+from ecsdrop.spec.images import ImageRef, ecr_problem, parse_image, parse_repository_tag
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
@@ -94,3 +94,77 @@ def test_pinning_replaces_the_tag_with_the_digest() -> None:
 
     assert ref is not None
     assert ref.pinned(DIGEST) == f"{ECR}/shop/web@{DIGEST}"
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("web:1", ("web", "1")),
+        ("team/web:latest", ("team/web", "latest")),
+        ("web.app:2024.01", ("web.app", "2024.01")),
+        ("web", None),
+        ("web:", None),
+        ("Web:1", None),
+        ("web:bad tag", None),
+        (f"web@{DIGEST}", None),
+        (f"{ECR}/web:1", None),
+        ("localhost:5000/web:1", None),
+    ],
+)
+def test_repository_and_tag_are_what_one_registry_stores_without_a_host(
+    text: str, parsed: tuple[str, str] | None
+) -> None:
+    assert parse_repository_tag(text) == parsed
+
+
+@pytest.mark.parametrize(
+    "registry",
+    [
+        ECR,
+        "123456789012.dkr.ecr.ap-southeast-5.amazonaws.com",
+        "123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com",
+        "123456789012.dkr.ecr.cn-northwest-1.amazonaws.com.cn",
+    ],
+)
+def test_a_real_ecr_host_has_no_problem_and_names_its_account_and_region(registry: str) -> None:
+    ref = parse_image(f"{registry}/web:1")
+
+    assert ref is not None
+    assert ecr_problem(registry) is None
+    assert ref.ecr_account == "123456789012"
+    assert ref.ecr_region == registry.split(".")[3]
+
+
+@pytest.mark.parametrize(
+    ("registry", "problem"),
+    [
+        ("xx.dkr.ecr.us-east-1.amazonaws.com", "an ECR registry's account is 12 digits, not 'xx'"),
+        (
+            "1234567890123.dkr.ecr.us-east-1.amazonaws.com",
+            "an ECR registry's account is 12 digits, not '1234567890123'",
+        ),
+        (
+            "123456789012.dkr.ecr.region-code.amazonaws.com",
+            "'region-code' is not an AWS region (such as us-east-1)",
+        ),
+        (
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com.cn",
+            "the ECR registry of us-east-1 is 123456789012.dkr.ecr.us-east-1.amazonaws.com",
+        ),
+    ],
+)
+def test_an_ecr_shaped_host_that_cannot_exist_says_why_and_is_no_ecr_of_anyone(
+    registry: str, problem: str
+) -> None:
+    ref = parse_image(f"{registry}/web:1")
+
+    assert ref is not None
+    assert ecr_problem(registry) == problem
+    assert (ref.ecr_account, ref.ecr_region) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "registry", ["public.ecr.aws", "ghcr.io", f"{ECR}.evil.example", "docker.io", "localhost:5000"]
+)
+def test_a_registry_not_shaped_like_ecr_is_not_judged_by_ecr_rules(registry: str) -> None:
+    assert ecr_problem(registry) is None

@@ -954,6 +954,72 @@ CONTAINERS = [
         ],
     ),
     Case(
+        "image-ecr-account-not-12-digits",
+        spec("""\
+            version: 1
+            service:
+              name: web
+            taskDefinition:
+              containerDefinitions:
+                - name: fe
+                  image: xx.dkr.ecr.us-east-1.amazonaws.com/fe
+                - name: api
+                  image: 12345678901.dkr.ecr.us-east-1.amazonaws.com/api:1
+            """),
+        [
+            (
+                "taskDefinition.containerDefinitions[0].image",
+                "'xx.dkr.ecr.us-east-1.amazonaws.com/fe' can never be pulled: an ECR registry's "
+                "account is 12 digits, not 'xx'",
+                7,
+            ),
+            (
+                "taskDefinition.containerDefinitions[1].image",
+                "can never be pulled: an ECR registry's account is 12 digits, not '12345678901'",
+                9,
+            ),
+        ],
+    ),
+    Case(
+        "image-ecr-region-placeholder",
+        spec("""\
+            version: 1
+            service:
+              name: web
+            taskDefinition:
+              containerDefinitions:
+                - name: web
+                  image: 840364872350.dkr.ecr.region-code.amazonaws.com/aws-appmesh-envoy:v1
+            """),
+        [
+            (
+                "taskDefinition.containerDefinitions[0].image",
+                "can never be pulled: 'region-code' is not an AWS region (such as us-east-1)",
+                7,
+            )
+        ],
+    ),
+    Case(
+        "image-ecr-china-region-under-the-global-domain",
+        spec("""\
+            version: 1
+            service:
+              name: web
+            taskDefinition:
+              containerDefinitions:
+                - name: web
+                  image: 123456789012.dkr.ecr.cn-north-1.amazonaws.com/web:1
+            """),
+        [
+            (
+                "taskDefinition.containerDefinitions[0].image",
+                "can never be pulled: the ECR registry of cn-north-1 is "
+                "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn",
+                7,
+            )
+        ],
+    ),
+    Case(
         "environment-variable-twice",
         spec("""\
             version: 1

@@ -59,7 +59,7 @@ def validate(
     """Validate a spec document; never raises for anything wrong with the document itself."""
     # PyYAML and jsonschema cost ~90 ms to import: only the functions that validate pay.
     from ecsdrop.spec.parse import parse_document  # noqa: PLC0415
-    from ecsdrop.spec.schema import schema_problems  # noqa: PLC0415
+    from ecsdrop.spec.schema import drop_optional_nulls, schema_problems  # noqa: PLC0415
 
     guardrails = guardrails or Guardrails()
     installation = installation or Installation()
@@ -67,13 +67,14 @@ def validate(
         document = parse_document(raw, filename, guardrails.max_spec_bytes)
     except SpecError as e:
         return Validation(tuple(sort_problems(e.problems)), None)
-    data = document.data
-    if not isinstance(data, dict):
+    if not isinstance(document.data, dict):
         problem = Problem((), "a spec is a mapping with version, service and taskDefinition", 1, 1)
         return Validation((problem,), None)
+    data, ignored = drop_optional_nulls(document.data)
     structural = schema_problems(data)
     semantic = [p for p in rule_problems(data, guardrails) if not _overlaps(p, structural)]
-    problems = tuple(sort_problems(p.located(document.positions) for p in [*structural, *semantic]))
+    found = [*ignored, *structural, *semantic]
+    problems = tuple(sort_problems(p.located(document.positions) for p in found))
     if any(p.severity == "error" for p in problems):
         return Validation(problems, None)
     warnings = tuple(p for p in problems if p.severity == "warning")

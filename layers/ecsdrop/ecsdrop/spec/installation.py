@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
+# Region names by partition: botocore's endpoints.json "regionRegex" of aws, aws-us-gov
+# (both under amazonaws.com) and aws-cn (amazonaws.com.cn).
+AWS_REGION = re.compile(r"(?:us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-[0-9]+|us-gov-[a-z]+-[0-9]+")
+CHINA_REGION = re.compile(r"cn-[a-z]+-[0-9]+")
+
+
+def is_region(name: str) -> bool:
+    return bool(AWS_REGION.fullmatch(name) or CHINA_REGION.fullmatch(name))
+
+
+def partition_of(region: str) -> str:
+    """The partition a region is in (its ARNs read arn:<partition>:...)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
 
 
 @dataclass(frozen=True)

@@ -37,14 +37,24 @@ class Document:
 
 
 def parse_document(
-    raw: bytes | str, filename: str = "spec.yaml", max_bytes: int = DEFAULT_MAX_BYTES
+    raw: bytes | str,
+    filename: str = "spec.yaml",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    *,
+    empty_ok: bool = False,
 ) -> Document:
-    """Parse ``raw`` as JSON (by suffix or a leading ``{``) or YAML; raise SpecError on syntax."""
-    text = _decode(raw, max_bytes)
+    """Parse ``raw`` as JSON (by suffix or a leading ``{``) or YAML; raise SpecError on syntax.
+
+    A spec cannot be empty; a settings file read the same way (``empty_ok``: a policy, a
+    list of faults) may be, or hold only comments: its data is then None.
+    """
+    text = _decode(raw, max_bytes, empty_ok)
+    if empty_ok and not text.strip():
+        return Document(data=None)
     if filename.lower().endswith(_JSON_SUFFIXES) or text.lstrip().startswith("{"):
         document = _parse_json(text)
     else:
-        document = _parse_yaml(text)
+        document = _parse_yaml(text, empty_ok)
     unpaired = [
         problem.located(document.positions)
         for problem in islice(_unpaired_surrogates(document.data, ()), MAX_SYNTAX_ERRORS)
@@ -74,13 +84,13 @@ def _unpaired_surrogates(data: Any, path: Path) -> Iterator[Problem]:
 # --------------------------------------------------------------------------- bytes → text
 
 
-def _decode(raw: bytes | str, max_bytes: int) -> str:
+def _decode(raw: bytes | str, max_bytes: int, empty_ok: bool = False) -> str:
     data = raw.encode("utf-8", errors="surrogatepass") if isinstance(raw, str) else raw
     if len(data) > max_bytes:
         raise SpecError(
             [Problem((), f"the file is {len(data)} bytes; a spec may be at most {max_bytes} bytes")]
         )
-    if not data.strip():
+    if not data.strip() and not empty_ok:
         raise SpecError([Problem((), "the file is empty")])
     try:
         text = data.decode("utf-8-sig")
@@ -287,7 +297,7 @@ _STANDARD_TAGS = {
 }
 
 
-def _parse_yaml(text: str) -> Document:
+def _parse_yaml(text: str, empty_ok: bool = False) -> Document:
     too_deep = _deep_flow_collection(text)
     if too_deep is not None:
         raise SpecError([too_deep])
@@ -313,6 +323,8 @@ def _parse_yaml(text: str) -> Document:
     finally:
         loader.dispose()
     if node is None:
+        if empty_ok:
+            return Document(data=None)
         raise SpecError([Problem((), "the file holds no document")])
     walker = _NodeWalker(loader)
     try:

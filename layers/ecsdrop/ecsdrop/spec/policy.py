@@ -11,8 +11,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ecsdrop.errors import PolicyError
+
 CredentialPolicy = Literal["reject", "warn", "off"]
 DEFAULT_MAX_BYTES = 256 * 1024  # a spec larger than this is refused unread
+_PREFIXES = {"type": ["array", "string", "null"], "items": {"type": "string"}}
+# What a policy mapping holds (lists may also be one comma-separated string); checked with
+# the spec's own schema machinery, so its problems read like a spec's.
+POLICY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "allowedRoleArnPrefixes": _PREFIXES,
+        "allowedRegistries": _PREFIXES,
+        "allowPrivileged": {"type": "boolean"},
+        "plaintextCredentials": {"enum": ["reject", "warn", "off"]},
+        "maxSpecBytes": {"type": "integer", "minimum": 1},
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -37,33 +53,35 @@ class Guardrails:
         )
 
     @classmethod
-    def from_mapping(cls, settings: Mapping[str, Any]) -> Guardrails:
-        """From a policy file's mapping (camelCase keys, as in the README)."""
-        secret = str(settings.get("plaintextCredentials", "warn"))
-        if secret not in ("reject", "warn", "off"):
-            raise ValueError(f"plaintextCredentials must be reject, warn or off, not {secret!r}")
-        privileged = settings.get("allowPrivileged", False)
-        if not isinstance(privileged, bool):
-            # bool("false") is True: a quoted "false" must not allow privileged containers.
-            raise ValueError(f"allowPrivileged must be true or false, not {privileged!r}")
+    def from_mapping(cls, settings: Any) -> Guardrails:
+        """From a policy file's mapping (camelCase keys, as in the README), or PolicyError
+        with every unknown key and wrong value (a quoted "false" is no boolean: it must not
+        allow privileged containers)."""
+        # jsonschema costs an import: only reading a policy pays it.
+        from ecsdrop.spec.schema import schema_problems  # noqa: PLC0415
+
+        problems = schema_problems(settings, POLICY_SCHEMA)
+        if problems:
+            raise PolicyError(problems)
         return cls(
             allowed_role_arn_prefixes=_strings(settings.get("allowedRoleArnPrefixes")),
             allowed_registries=_strings(settings.get("allowedRegistries")),
-            allow_privileged=privileged,
-            plaintext_credentials=secret,  # type: ignore[arg-type]
-            max_spec_bytes=int(settings.get("maxSpecBytes", DEFAULT_MAX_BYTES)),
+            allow_privileged=settings.get("allowPrivileged", False),
+            plaintext_credentials=settings.get("plaintextCredentials", "warn"),
+            max_spec_bytes=settings.get("maxSpecBytes", DEFAULT_MAX_BYTES),
         )
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str]) -> Guardrails:
         """From the Load function's environment (comma-separated lists)."""
+        size = env.get("MAX_SPEC_BYTES", str(DEFAULT_MAX_BYTES))
         return cls.from_mapping(
             {
                 "allowedRoleArnPrefixes": _split(env.get("ALLOWED_ROLE_ARN_PREFIXES", "")),
                 "allowedRegistries": _split(env.get("ALLOWED_REGISTRIES", "")),
                 "allowPrivileged": env.get("ALLOW_PRIVILEGED", "false").lower() == "true",
                 "plaintextCredentials": env.get("PLAINTEXT_CREDENTIALS", "warn"),
-                "maxSpecBytes": env.get("MAX_SPEC_BYTES", str(DEFAULT_MAX_BYTES)),
+                "maxSpecBytes": int(size) if size.strip().isdigit() else size,
             }
         )
 
@@ -72,9 +90,9 @@ def _split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def _strings(value: Any) -> tuple[str, ...]:
+def _strings(value: list[str] | str | None) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
         return tuple(_split(value))
-    return tuple(str(v) for v in value)
+    return tuple(value)

@@ -15,7 +15,7 @@ from ecsdrop.spec.defaults import (
     default_listener_protocol,
     fargate_task_size,
 )
-from ecsdrop.spec.images import parse_image
+from ecsdrop.spec.images import ecr_problem, parse_image
 from ecsdrop.spec.policy import Guardrails
 from ecsdrop.spec.problems import Path, Problem, Severity, format_path
 from ecsdrop.spec.render import ECS_MAX_TAGS, RESERVED_TAG_PREFIXES, TASK_DEFINITION_OWN_TAGS
@@ -297,6 +297,10 @@ def images(spec: Spec, guardrails: Guardrails) -> Iterator[Problem]:
             yield Problem(
                 (*path, "image"), f"{image!r} is not a valid image reference{_hint(image)}"
             )
+            continue
+        unpullable = ecr_problem(ref.registry)
+        if unpullable is not None:
+            yield Problem((*path, "image"), f"{image!r} can never be pulled: {unpullable}")
             continue
         if not guardrails.registry_allowed(ref.registry):
             allowed = ", ".join(guardrails.allowed_registries)

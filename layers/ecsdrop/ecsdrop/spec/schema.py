@@ -7,10 +7,11 @@ field and whose message says what to do: "unknown field 'aws-logs-group'; did yo
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path as FilePath
 from typing import Any
@@ -21,6 +22,8 @@ from jsonschema.exceptions import ValidationError, best_match
 from ecsdrop.spec.problems import Path, Problem
 
 SCHEMA_FILE = FilePath(__file__).resolve().parent / "ecsdrop-spec.schema.json"
+_NULL = {"type": "null"}
+NULL_IGNORED = "null ignored (treated as absent)"
 
 _JSON_TYPES = {
     str: "a string",
@@ -87,26 +90,80 @@ def _is_integer(checker: Any, instance: Any) -> bool:
 
 
 @cache
-def _validator() -> Any:
+def _validator_class() -> Any:
     """Draft 2020-12, with ``pattern`` read as ECMA-262 (see ecma_pattern) and integers
     as the ECS API takes them."""
-    spec_validator = validators.extend(  # type: ignore[no-untyped-call]
+    return validators.extend(  # type: ignore[no-untyped-call]
         Draft202012Validator,
         {"pattern": _pattern_keyword},
         type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
     )
+
+
+@cache
+def _validator() -> Any:
     schema = load_schema()
-    spec_validator.check_schema(schema)
-    return spec_validator(schema)
+    _validator_class().check_schema(schema)
+    return _validator_class()(schema)
 
 
-def schema_problems(data: Any) -> list[Problem]:
-    """Every structural problem of ``data``, one Problem per field."""
+def schema_problems(data: Any, schema: Mapping[str, Any] | None = None) -> list[Problem]:
+    """Every structural problem of ``data``, one Problem per field, against the spec's schema
+    or the ``schema`` given (the policy file's, say)."""
+    validator = _validator() if schema is None else _validator_class()(schema)
     found: dict[tuple[Path, str], Problem] = {}
-    for error in _validator().iter_errors(data):
+    for error in validator.iter_errors(data):
         for problem in _translate(error):
             found.setdefault((problem.path, problem.message), problem)
     return list(found.values())
+
+
+def drop_optional_nulls(data: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """``data`` without the nulls its taskDefinition holds for optional fields, and a warning
+    at each. Pasted task definitions often write an absent field as null; ECS's API refuses
+    null, so it must not reach RegisterTaskDefinition. A null where the schema takes none
+    (a required field, a list item, a map value) is left for it to refuse."""
+    found: list[Path] = []
+    task = load_schema()["properties"]["taskDefinition"]
+    _find_optional_nulls(data.get("taskDefinition"), task, ("taskDefinition",), found)
+    if not found:
+        return data, []
+    cleaned = copy.deepcopy(data)
+    for path in found:
+        parent: Any = cleaned
+        for part in path[:-1]:
+            parent = parent[part]
+        del parent[path[-1]]
+    return cleaned, [Problem(path, NULL_IGNORED, severity="warning") for path in found]
+
+
+def _find_optional_nulls(value: Any, schema: dict[str, Any], path: Path, found: list[Path]) -> None:
+    schema = _real_branch(schema)
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        for key, child in value.items():
+            child_schema = properties.get(key, schema.get("additionalProperties"))
+            if not isinstance(child_schema, dict):
+                continue
+            if child is None and _non_null_branch(child_schema) is not None:
+                found.append((*path, key))
+            else:
+                _find_optional_nulls(child, child_schema, (*path, key), found)
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(value):
+            _find_optional_nulls(item, schema["items"], (*path, index), found)
+
+
+def _real_branch(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with its $refs followed and an optional field's null branch set aside."""
+    while True:
+        branch = _non_null_branch(schema)
+        if branch is not None:
+            schema = schema["anyOf"][branch]
+        elif isinstance(schema.get("$ref"), str):
+            schema = load_schema()["$defs"][schema["$ref"].rsplit("/", 1)[-1]]
+        else:
+            return schema
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -208,12 +265,29 @@ def _one_of(error: ValidationError, path: Path) -> Iterator[Problem]:
     if "x-message" in _schema_of(error):
         yield Problem(path, f"{json.dumps(error.instance)} {_schema_of(error)['x-message']}")
         return
+    branch = _non_null_branch(_schema_of(error))
+    if branch is not None:
+        # An optional field that may also be null, and is something else: every problem
+        # of the field itself, as if null were not allowed.
+        for inner in error.context or []:
+            if inner.relative_schema_path[0] == branch:
+                yield from _translate(inner)
+        return
     if error.context:
         inner = best_match(error.context)
         if inner is not None:
             yield from _translate(inner)
             return
     yield Problem(path, "does not match any of the allowed forms")
+
+
+def _non_null_branch(schema: dict[str, Any]) -> int | None:
+    """The index of the one real branch of ``anyOf: [<schema>, null]``, the form of an
+    optional ECS field (tools/gen_ecs_schema.py), else None."""
+    branches = schema.get("anyOf")
+    if not isinstance(branches, list) or len(branches) != 2 or _NULL not in branches:
+        return None
+    return 1 - branches.index(_NULL)
 
 
 def _bounds(error: ValidationError, path: Path) -> Iterator[Problem]:
