@@ -125,6 +125,7 @@ class Permanent:
     lock_expires: bool = False  # the lock cannot be released: it is left to expire
     rollback_stops: bool = False  # the rollback itself cannot run (ROLLBACK_FAILED unlisted)
     teardown_stops: bool = False  # the teardown cannot list what runs: nothing is touched
+    recorded: bool = True  # a deletion's end is written to the state item
     evidence: Evidence = Evidence.NAMED
 
 
@@ -219,6 +220,14 @@ ROWS: tuple[Row, ...] = (
                 G,
                 "FAILED",
                 "the lock cannot be taken: not started, nothing made; no history",
+                history=False,
+            ),
+            _delete_left(
+                "the deletion's end cannot be recorded: DELETE_FAILED says so, the state item "
+                "still names the running deployment (the key owns it: a retry finishes), the "
+                "lock is released; no history",
+                after=1,
+                recorded=False,
                 history=False,
             ),
         ),
