@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT / "layers" / "ecsdrop"))
 
 from tests.support.aws_calls import aws_calls  # noqa: E402 -- after the path set-up
 from tests.support.fault_matrix import (  # noqa: E402
+    CLI_FAILED,
     NO_REDEPLOY,
     NORMAL_OUTCOME,
     ROWS,
@@ -35,12 +36,28 @@ from tests.support.fault_matrix import (  # noqa: E402
 DOCS_FILE = ROOT / "docs" / "reliability.md"
 
 
+# What each permanent-failure outcome means, in the order the numbers show them.
+OUTCOMES = {
+    "SUCCEEDED": "the deployment still succeeds (a report, chat or ECS's event is lost)",
+    "FAILED": "not started, nothing made or changed (FAILED)",
+    "ROLLED_BACK": "cleanly undone (ROLLED_BACK)",
+    "ROLLBACK_FAILED": "an undo refused: ROLLBACK_FAILED names what is left",
+    "DELETE_FAILED": "a deletion refused or stopped: DELETE_FAILED names what is left, and "
+    "`ecsdrop delete` run again finishes it",
+    NO_REDEPLOY: "an image push starts no redeploy, nothing changes",
+    CLI_FAILED: "a CLI command exits non-zero naming the refused call",
+}
+
+
 def numbers() -> str:
     made = aws_calls()
     classified = {row.call for row in ROWS}
     cases = permanent_cases()
     services = sorted({call.split(":", 1)[0] for call in made})
     outcomes = Counter(case.outcome for _, case in cases)
+    unexplained = sorted(set(outcomes) - set(OUTCOMES))
+    if unexplained:
+        raise SystemExit(f"outcomes without a line in OUTCOMES: {unexplained}")
     lines = [
         "| measure | value |",
         "| --- | --- |",
@@ -50,19 +67,21 @@ def numbers() -> str:
         f"| transient faults injected (a throttle, then a 5xx, on every call) | "
         f"{2 * len(ROWS)}, all survived: every run ends as it does without faults |",
         f"| permanent-failure cases | {len(cases)}: each call at least once, calls that "
-        "deploy and undo also in the undo |",
-        f"| ... the deployment still succeeds (a report, chat or ECS's event is lost) | "
-        f"{outcomes['SUCCEEDED']} |",
-        f"| ... not started, nothing made (FAILED) | {outcomes['FAILED']} |",
-        f"| ... cleanly undone (ROLLED_BACK) | {outcomes['ROLLED_BACK']} |",
-        f"| ... an undo refused: ROLLBACK_FAILED names what is left | "
-        f"{outcomes['ROLLBACK_FAILED']} |",
-        f"| ... an image push starts no redeploy, nothing changes | {outcomes[NO_REDEPLOY]} |",
+        "deploy and undo also in the undo, calls of the Lock step's ownership check also "
+        "in the step that deploys |",
+        *(
+            f"| ... {text} | {outcomes[outcome]} |"
+            for outcome, text in OUTCOMES.items()
+            if outcomes[outcome]
+        ),
         "| ecsdrop resources left by a run that reports FAILED or ROLLED_BACK | 0: every "
         "such case checks the account |",
         "| resources left unnamed by a run that reports ROLLBACK_FAILED | 0 (but for the "
         f"{sum(case.rollback_stops for _, case in cases)} case where the ledger itself "
         "cannot be read, which says so) |",
+        "| resources left unnamed by a run that reports DELETE_FAILED | 0 (but for the "
+        f"{sum(case.teardown_stops for _, case in cases)} cases where the teardown stops "
+        "before it lists anything: they say so, and nothing was touched) |",
     ]
     return "\n".join(lines)
 

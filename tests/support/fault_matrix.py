@@ -3,7 +3,8 @@ deployment must do when the call fails.
 
 Each call the code makes (tests/support/aws_calls.py reads them from the code) has a row:
 
-- where the code makes it (``paths``);
+- where the code makes it (``paths``: the workflow's state, the function outside it, or
+  the CLI command for a call only the CLI makes);
 - the run whose calls are throttled, then answered with a 5xx, before they succeed
   (``transient``): that run must end as it does without faults;
 - one or more runs where the call fails for good, with AccessDenied or another 4xx the
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Scenario(StrEnum):
@@ -35,6 +37,12 @@ class Scenario(StrEnum):
     SHARED_ALB_ROLLBACK = "shared-alb-rollback"
     ECR_PUSH = "ecr-push"
     NOTIFY = "notify"
+    ADOPT = "adopt"
+    ADOPT_ROLLBACK = "adopt-rollback"
+    DELETE = "delete"
+    RETAIN = "retain"
+    RETAKE = "retake"
+    LIST = "list"
 
 
 SCENARIOS: dict[Scenario, str] = {
@@ -57,6 +65,17 @@ SCENARIOS: dict[Scenario, str] = {
     "is deleted",
     Scenario.ECR_PUSH: "an image push redeploys the service that follows the tag",
     Scenario.NOTIFY: "a deployment's events reach the notifier (chat)",
+    Scenario.ADOPT: "a hand-made ECS service (its own cluster, network and tags) taken over "
+    "with service.adopt: true: ecsdrop's tags, revision, network and load balancer",
+    Scenario.ADOPT_ROLLBACK: "the adoption, whose rollout ECS fails: the hand-made service's "
+    "settings and tags put back (one tag it had, ecsdrop:managed-by, had its value replaced)",
+    Scenario.DELETE: "a running service's spec (deletionPolicy: delete) is deleted: everything "
+    "tagged for it goes, its revisions deleted too; the shared cluster stays",
+    Scenario.RETAIN: "a running service's spec (deletionPolicy: retain, the default) is "
+    "deleted: ecsdrop lets go, the service keeps running, its ECR triggers stop",
+    Scenario.RETAKE: "the first deployment after a retain deletion: the target group and load "
+    "balancer under ecsdrop's names exist, and their tags say they are the service's",
+    Scenario.LIST: "`ecsdrop list`, the CLI (no Lambda function scans the table)",
 }
 
 # How the run ends without faults (the transient case must end the same way).
@@ -66,10 +85,18 @@ NORMAL_OUTCOME: dict[Scenario, str] = {
     Scenario.UPDATE_ROLLBACK: "ROLLED_BACK",
     Scenario.NEW_PORT_ROLLBACK: "ROLLED_BACK",
     Scenario.SHARED_ALB_ROLLBACK: "ROLLED_BACK",
+    Scenario.ADOPT_ROLLBACK: "ROLLED_BACK",
+    Scenario.DELETE: "DELETED",
+    Scenario.RETAIN: "RETAINED",
+    Scenario.LIST: "LISTED",
 }
+# The runs that end a service (a delete marker on its spec) rather than deploy it.
+DELETIONS = frozenset({Scenario.DELETE, Scenario.RETAIN})
 
 # Outcomes that are not a deployment state.
 NO_REDEPLOY = "NO_REDEPLOY"  # an image push started no deployment; the service is unchanged
+LISTED = "LISTED"  # the CLI command exits 0 and lists the services
+CLI_FAILED = "CLI_FAILED"  # the CLI command exits non-zero naming the call; nothing changes
 
 
 class Evidence(StrEnum):
@@ -86,14 +113,19 @@ class Permanent:
     """A run where the call fails for good, and how that run must end."""
 
     scenario: Scenario
-    outcome: str  # SUCCEEDED, FAILED, ROLLED_BACK, ROLLBACK_FAILED or NO_REDEPLOY
+    # SUCCEEDED, FAILED, ROLLED_BACK, ROLLBACK_FAILED, DELETE_FAILED, NO_REDEPLOY, CLI_FAILED
+    outcome: str
     why: str
-    after: int = 0  # calls of that name that succeed first (the undo of a deploy-time call)
+    # calls of that name that succeed first: the deploy-time ones, to fail the undo; the
+    # Lock step's ownership check, to fail the step that deploys
+    after: int = 0
     status_object: bool = True  # the run's status object is written
     history: bool = True  # the run's history record is written
     events: bool = True  # the run's events are published
     lock_expires: bool = False  # the lock cannot be released: it is left to expire
     rollback_stops: bool = False  # the rollback itself cannot run (ROLLBACK_FAILED unlisted)
+    teardown_stops: bool = False  # the teardown cannot list what runs: nothing is touched
+    recorded: bool = True  # a deletion's end is written to the state item
     evidence: Evidence = Evidence.NAMED
 
 
@@ -113,37 +145,61 @@ def _left(scenario: Scenario, why: str, after: int = 0) -> Permanent:
     return Permanent(scenario, "ROLLBACK_FAILED", why, after=after)
 
 
+def _not_started(why: str, scenario: Scenario = Scenario.GREENFIELD) -> Permanent:
+    return Permanent(scenario, "FAILED", why)
+
+
+def _delete_left(why: str, scenario: Scenario = Scenario.DELETE, **fields: Any) -> Permanent:
+    return Permanent(scenario, "DELETE_FAILED", why, **fields)
+
+
 _UNDO = "the undo fails; ROLLBACK_FAILED names what is left (and what depends on it)"
 _RESTORE = "the restore fails; ROLLBACK_FAILED names what was not restored"
 _UNCHANGED = "the change never happened: the rollback finds it as before, nothing left"
+_OWNERSHIP = (
+    "the Lock step cannot check what exists under ecsdrop's names: not started, the lock "
+    "released, nothing made"
+)
+_PAST_THE_LOCK = "past the Lock step's check, the step that deploys fails; the run is undone"
+_UNDONE_IN_TEARDOWN = (
+    "the deletion fails there: DELETE_FAILED names it and what depends on it (failing at "
+    "once); the rest is deleted and a retry finishes"
+)
 
 G, U, P = Scenario.GREENFIELD, Scenario.UPDATE, Scenario.NEW_PORT
 GR, UR, PR = Scenario.GREENFIELD_ROLLBACK, Scenario.UPDATE_ROLLBACK, Scenario.NEW_PORT_ROLLBACK
+A, AR = Scenario.ADOPT, Scenario.ADOPT_ROLLBACK
+D, R = Scenario.DELETE, Scenario.RETAIN
 
 ROWS: tuple[Row, ...] = (
     # ---------------------------------------------------------------- the spec bucket
     Row(
         "s3:HeadObject",
-        ("LoadSpec (size check)", "AcquireLock (newest version)"),
+        (
+            "LoadSpec (size check)",
+            "AcquireLock (newest version, every deploy run)",
+            "EcrTrigger (spec deleted?)",
+            "Plan",
+        ),
         G,
         (Permanent(G, "FAILED", "the spec cannot be read: not started, nothing locked or made"),),
     ),
     Row(
         "s3:GetObject",
-        ("LoadSpec",),
+        ("LoadSpec", "Plan"),
         G,
         (Permanent(G, "FAILED", "the spec cannot be read: not started, nothing locked or made"),),
     ),
     Row(
         "s3:PutObject",
-        ("Finish (status object)",),
+        ("AcquireLock (IN_PROGRESS status object)", "Finish (status object)"),
         G,
         (
             Permanent(
                 G,
                 "SUCCEEDED",
-                "a report, not the deployment: no status object; history and event say "
-                "SUCCEEDED, the step lists it as unreported",
+                "a report, not the deployment: no status object (neither IN_PROGRESS nor the "
+                "outcome); history and event say SUCCEEDED, the step lists it as unreported",
                 status_object=False,
             ),
         ),
@@ -155,6 +211,7 @@ ROWS: tuple[Row, ...] = (
             "AcquireLock",
             "ledger and intents (every step)",
             "WaitForRollout (token)",
+            "RolloutEvents (verdict)",
             "Finish (state, history)",
         ),
         G,
@@ -165,17 +222,44 @@ ROWS: tuple[Row, ...] = (
                 "the lock cannot be taken: not started, nothing made; no history",
                 history=False,
             ),
+            _delete_left(
+                "the deletion's end cannot be recorded: DELETE_FAILED says so, the state item "
+                "still names the running deployment (the key owns it: a retry finishes), the "
+                "lock is released; no history",
+                after=1,
+                recorded=False,
+                history=False,
+            ),
         ),
     ),
     Row(
         "dynamodb:GetItem",
-        ("AcquireLock (previous state)", "WaitForRollout", "RolloutEvents", "EcrTrigger"),
+        (
+            "LoadSpec (deletion: lock, state)",
+            "AcquireLock (previous state)",
+            "WaitForRollout",
+            "RolloutEvents",
+            "Finish (ended early: who owns the status object)",
+            "EcrTrigger",
+            "Plan",
+        ),
         G,
-        (Permanent(G, "FAILED", "after the lock: not started, the lock released, nothing made"),),
+        (
+            _not_started("after the lock: not started, the lock released, nothing made"),
+            Permanent(
+                R,
+                "FAILED",
+                "a deletion cannot read the lock or the state: not started, nothing changed, "
+                "the service still ecsdrop's; the status object cannot tell whose it is, so "
+                "it keeps the service's last outcome (history and event say FAILED)",
+                status_object=False,
+            ),
+        ),
     ),
     Row(
         "dynamodb:Query",
         (
+            "AcquireLock (deletion: the triggers to drop)",
             "BuildLoadBalancer (intents, when found)",
             "Finish (triggers)",
             "RollBack (ledger)",
@@ -197,11 +281,20 @@ ROWS: tuple[Row, ...] = (
                 "the followers cannot be found: no redeploy (the trigger fails, logged)",
                 evidence=Evidence.TRIGGER_LOG,
             ),
+            _not_started(
+                "a deletion cannot drop the ECR triggers: not started, nothing changed, the "
+                "service still ecsdrop's (pushes still redeploy it)",
+                R,
+            ),
         ),
     ),
     Row(
         "dynamodb:DeleteItem",
-        ("Finish (lock release)", "Finish (triggers no longer followed)"),
+        (
+            "AcquireLock (deletion: triggers dropped)",
+            "Finish (lock release)",
+            "Finish (triggers no longer followed)",
+        ),
         G,
         (
             Permanent(
@@ -211,12 +304,32 @@ ROWS: tuple[Row, ...] = (
                 "deployment stands and the step lists it as unreported",
                 lock_expires=True,
             ),
+            Permanent(
+                R,
+                "FAILED",
+                "a deletion cannot drop the ECR triggers: not started, nothing changed, the "
+                "service still the key's; the lock cannot be released either: it expires",
+                lock_expires=True,
+            ),
+        ),
+    ),
+    Row(
+        "dynamodb:Scan",
+        ("CLI: ecsdrop list (no function scans)",),
+        Scenario.LIST,
+        (
+            Permanent(
+                Scenario.LIST,
+                CLI_FAILED,
+                "`ecsdrop list` exits non-zero naming the refused call; it lists nothing and "
+                "shows no traceback",
+            ),
         ),
     ),
     # ---------------------------------------------------------------- events, chat, triggers
     Row(
         "events:PutEvents",
-        ("AcquireLock (STARTED)", "Finish (outcome)"),
+        ("AcquireLock (STARTED)", "Finish (outcome)", "Plan (PLANNED)"),
         G,
         (
             Permanent(
@@ -283,23 +396,69 @@ ROWS: tuple[Row, ...] = (
         ),
     ),
     # ---------------------------------------------------------------- task definition
-    Row("ecr:DescribeImages", ("RegisterTaskDefinition (pin digests)",), G, (_rolled_back(),)),
+    Row(
+        "ecr:DescribeImages",
+        ("RegisterTaskDefinition (pin digests)", "Plan"),
+        G,
+        (_rolled_back(),),
+    ),
     Row("logs:CreateLogGroup", ("RegisterTaskDefinition",), G, (_rolled_back(),)),
     Row("logs:PutRetentionPolicy", ("RegisterTaskDefinition",), G, (_rolled_back(),)),
-    Row("logs:DeleteLogGroup", ("RollBack",), GR, (_left(GR, _UNDO),)),
-    Row("ecs:DescribeTaskDefinition", ("RegisterTaskDefinition",), G, (_rolled_back(),)),
+    Row("logs:DeleteLogGroup", ("RollBack", "TearDown (delete)"), GR, (_left(GR, _UNDO),)),
+    Row(
+        "ecs:DescribeTaskDefinition",
+        ("RegisterTaskDefinition", "Plan"),
+        G,
+        (_rolled_back(),),
+    ),
     Row("ecs:RegisterTaskDefinition", ("RegisterTaskDefinition",), G, (_rolled_back(),)),
-    Row("ecs:DeregisterTaskDefinition", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    Row(
+        "ecs:DeregisterTaskDefinition",
+        ("RollBack", "TearDown (delete)"),
+        GR,
+        (_left(GR, _UNDO),),
+    ),
+    Row(
+        "ecs:DeleteTaskDefinitions",
+        ("TearDown (delete: each revision, once deregistered)",),
+        D,
+        (
+            _delete_left(
+                "the revisions cannot be deleted: DELETE_FAILED lists each one (deregistered, "
+                "still tagged); everything else is deleted and a retry finishes"
+            ),
+        ),
+    ),
+    # ---------------------------------------------------------------- tags
+    Row(
+        "tagging:GetResources",
+        ("TearDown (delete: revisions, target groups, load balancers by tag)",),
+        D,
+        (
+            _delete_left(
+                "the teardown cannot list what carries the service's tag: it stops before "
+                "deleting anything (DELETE_FAILED, the service still runs and is still the "
+                "key's); a retry finishes",
+                teardown_stops=True,
+            ),
+        ),
+    ),
     # ---------------------------------------------------------------- network
     Row(
         "ec2:DescribeVpcs",
-        ("BuildNetwork (managed: find by tag; existing: look up)",),
+        (
+            "BuildNetwork (managed: find by tag; existing: look up)",
+            "TearDown (delete: find by tag)",
+        ),
         G,
         (_rolled_back(Scenario.EXISTING_VPC, "the VPC cannot be looked up; nothing made in it"),),
     ),
     Row(
         "ec2:DescribeSubnets",
-        ("BuildNetwork (managed: find by tag; existing: by id and by tag)",),
+        (
+            "BuildNetwork (managed: find by tag; existing: by id and by tag)",
+            "TearDown (delete: find by tag)",
+        ),
         G,
         (
             _rolled_back(
@@ -308,12 +467,31 @@ ROWS: tuple[Row, ...] = (
         ),
     ),
     Row("ec2:DescribeAvailabilityZones", ("BuildNetwork",), G, (_rolled_back(),)),
-    Row("ec2:DescribeInternetGateways", ("BuildNetwork",), G, (_rolled_back(),)),
-    Row("ec2:DescribeAddresses", ("BuildNetwork",), G, (_rolled_back(),)),
-    Row("ec2:DescribeRouteTables", ("BuildNetwork",), G, (_rolled_back(),)),
+    Row(
+        "ec2:DescribeInternetGateways",
+        ("BuildNetwork", "TearDown (delete: find by tag)"),
+        G,
+        (_rolled_back(),),
+    ),
+    Row(
+        "ec2:DescribeAddresses",
+        ("BuildNetwork", "TearDown (delete: find by tag)"),
+        G,
+        (_rolled_back(),),
+    ),
+    Row(
+        "ec2:DescribeRouteTables",
+        ("BuildNetwork", "TearDown (delete: find by tag)"),
+        G,
+        (_rolled_back(),),
+    ),
     Row(
         "ec2:DescribeNatGateways",
-        ("BuildNetwork (find, wait available)", "RollBack (wait deleted)"),
+        (
+            "BuildNetwork (find, wait available)",
+            "TearDown (delete: find by tag)",
+            "RollBack, TearDown (wait deleted)",
+        ),
         G,
         (
             _rolled_back(),
@@ -322,7 +500,11 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         "ec2:DescribeSecurityGroups",
-        ("BuildNetwork (find by tag)", "RollBack (rules to restore)"),
+        (
+            "BuildNetwork (find by tag)",
+            "RollBack (rules to restore)",
+            "TearDown (delete: find by tag)",
+        ),
         G,
         (_rolled_back(), _left(PR, _RESTORE, after=2)),
     ),
@@ -349,17 +531,56 @@ ROWS: tuple[Row, ...] = (
         P,
         (_rolled_back(P, _UNCHANGED), _left(PR, _RESTORE, after=1)),
     ),
-    Row("ec2:DeleteSecurityGroup", ("RollBack",), GR, (_left(GR, _UNDO),)),
-    Row("ec2:DisassociateRouteTable", ("RollBack",), GR, (_left(GR, _UNDO),)),
-    Row("ec2:DeleteRouteTable", ("RollBack",), GR, (_left(GR, _UNDO),)),
-    Row("ec2:DeleteNatGateway", ("RollBack",), GR, (_left(GR, _UNDO),)),
-    Row("ec2:ReleaseAddress", ("RollBack",), GR, (_left(GR, _UNDO),)),
-    Row("ec2:DetachInternetGateway", ("RollBack",), GR, (_left(GR, _UNDO),)),
-    Row("ec2:DeleteInternetGateway", ("RollBack",), GR, (_left(GR, _UNDO),)),
-    Row("ec2:DeleteSubnet", ("RollBack",), GR, (_left(GR, _UNDO),)),
-    Row("ec2:DeleteVpc", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    Row("ec2:DeleteSecurityGroup", ("RollBack", "TearDown (delete)"), GR, (_left(GR, _UNDO),)),
+    Row(
+        "ec2:DisassociateRouteTable",
+        ("RollBack", "TearDown (delete)"),
+        GR,
+        (_left(GR, _UNDO),),
+    ),
+    Row("ec2:DeleteRouteTable", ("RollBack", "TearDown (delete)"), GR, (_left(GR, _UNDO),)),
+    Row("ec2:DeleteNatGateway", ("RollBack", "TearDown (delete)"), GR, (_left(GR, _UNDO),)),
+    Row("ec2:ReleaseAddress", ("RollBack", "TearDown (delete)"), GR, (_left(GR, _UNDO),)),
+    Row(
+        "ec2:DetachInternetGateway",
+        ("RollBack", "TearDown (delete)"),
+        GR,
+        (_left(GR, _UNDO),),
+    ),
+    Row(
+        "ec2:DeleteInternetGateway",
+        ("RollBack", "TearDown (delete)"),
+        GR,
+        (_left(GR, _UNDO),),
+    ),
+    Row("ec2:DeleteSubnet", ("RollBack", "TearDown (delete)"), GR, (_left(GR, _UNDO),)),
+    Row("ec2:DeleteVpc", ("RollBack", "TearDown (delete)"), GR, (_left(GR, _UNDO),)),
     # ---------------------------------------------------------------- load balancing
-    Row("elasticloadbalancing:DescribeTargetGroups", ("BuildLoadBalancer",), G, (_rolled_back(),)),
+    Row(
+        "elasticloadbalancing:DescribeTargetGroups",
+        (
+            "AcquireLock (ownership, a key's first deployment)",
+            "BuildLoadBalancer",
+            "RollBack (restore: compare first)",
+        ),
+        G,
+        (
+            _not_started(_OWNERSHIP),
+            Permanent(G, "ROLLED_BACK", _PAST_THE_LOCK, after=1),
+        ),
+    ),
+    Row(
+        "elasticloadbalancing:DescribeTags",
+        ("AcquireLock (ownership: a target group or load balancer under ecsdrop's name exists)",),
+        Scenario.RETAKE,
+        (
+            _not_started(
+                "the Lock step cannot tell whose the target group is: not started, nothing "
+                "changed (the retained service runs as it did)",
+                Scenario.RETAKE,
+            ),
+        ),
+    ),
     Row("elasticloadbalancing:CreateTargetGroup", ("BuildLoadBalancer",), G, (_rolled_back(),)),
     Row(
         "elasticloadbalancing:ModifyTargetGroupAttributes",
@@ -375,15 +596,25 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         "elasticloadbalancing:DescribeLoadBalancers",
-        ("BuildLoadBalancer (find)", "RollBack (wait deleted)"),
+        (
+            "AcquireLock (ownership, a key's first deployment)",
+            "BuildLoadBalancer (find)",
+            "RollBack, TearDown (wait deleted)",
+        ),
         G,
         (
-            _rolled_back(),
-            _left(GR, "the load balancer's deletion cannot be confirmed: named as left", after=1),
+            _not_started(_OWNERSHIP),
+            Permanent(G, "ROLLED_BACK", _PAST_THE_LOCK, after=1),
+            _left(GR, "the load balancer's deletion cannot be confirmed: named as left", after=2),
         ),
     ),
     Row("elasticloadbalancing:CreateLoadBalancer", ("BuildLoadBalancer",), G, (_rolled_back(),)),
-    Row("elasticloadbalancing:DescribeListeners", ("BuildLoadBalancer",), G, (_rolled_back(),)),
+    Row(
+        "elasticloadbalancing:DescribeListeners",
+        ("BuildLoadBalancer", "RollBack (restore: compare first)"),
+        G,
+        (_rolled_back(),),
+    ),
     Row("elasticloadbalancing:CreateListener", ("BuildLoadBalancer",), G, (_rolled_back(),)),
     Row(
         "elasticloadbalancing:ModifyListener",
@@ -405,19 +636,45 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         "elasticloadbalancing:DeleteRule",
-        ("RollBack",),
+        ("RollBack", "TearDown (delete)"),
         Scenario.SHARED_ALB_ROLLBACK,
         (_left(Scenario.SHARED_ALB_ROLLBACK, _UNDO),),
     ),
     Row("elasticloadbalancing:DeleteListener", ("RollBack",), GR, (_left(GR, _UNDO),)),
-    Row("elasticloadbalancing:DeleteLoadBalancer", ("RollBack",), GR, (_left(GR, _UNDO),)),
-    Row("elasticloadbalancing:DeleteTargetGroup", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    Row(
+        "elasticloadbalancing:DeleteLoadBalancer",
+        ("RollBack", "TearDown (delete)"),
+        GR,
+        (_left(GR, _UNDO),),
+    ),
+    Row(
+        "elasticloadbalancing:DeleteTargetGroup",
+        ("RollBack", "TearDown (delete)"),
+        GR,
+        (_left(GR, _UNDO),),
+    ),
     # ---------------------------------------------------------------- service
     Row(
         "ecs:DescribeServices",
-        ("DeployService", "CheckRollout", "RollBack (restore)"),
+        (
+            "AcquireLock (ownership, a key's first deployment)",
+            "DeployService",
+            "CheckRollout",
+            "RollBack (restore)",
+            "TearDown (what still runs; delete: is it ecsdrop's)",
+            "Plan",
+        ),
         G,
-        (_rolled_back(),),
+        (
+            _not_started(_OWNERSHIP),
+            Permanent(G, "ROLLED_BACK", _PAST_THE_LOCK, after=1),
+            _delete_left(
+                "the teardown cannot say what still runs: DELETE_FAILED, nothing touched, "
+                "the service still the key's; a retry ends RETAINED",
+                R,
+                teardown_stops=True,
+            ),
+        ),
     ),
     Row("ecs:DescribeClusters", ("DeployService",), G, (_rolled_back(),)),
     Row("ecs:CreateCluster", ("DeployService (first service of a cluster)",), G, (_rolled_back(),)),
@@ -428,11 +685,49 @@ ROWS: tuple[Row, ...] = (
         U,
         (_rolled_back(U, _UNCHANGED), _left(UR, _RESTORE, after=1)),
     ),
-    Row("ecs:DeleteService", ("RollBack",), GR, (_left(GR, _UNDO),)),
+    Row(
+        "ecs:TagResource",
+        (
+            "DeployService (adoption: ecsdrop's tags)",
+            "RollBack (adoption: the tag values they replaced)",
+        ),
+        A,
+        (
+            _rolled_back(
+                A,
+                "the takeover fails before it changes the service: rolled back, the hand-made "
+                "service untouched, nothing of ecsdrop's left",
+            ),
+            _left(
+                AR,
+                "the replaced tag value cannot be put back: ROLLBACK_FAILED names the "
+                "service's tags; its settings are restored",
+                after=1,
+            ),
+        ),
+    ),
+    Row(
+        "ecs:UntagResource",
+        ("RollBack (adoption: the tags it added)",),
+        AR,
+        (
+            _left(
+                AR,
+                "ecsdrop's tags cannot be taken off the hand-made service: ROLLBACK_FAILED "
+                "names them; its settings are restored",
+            ),
+        ),
+    ),
+    Row(
+        "ecs:DeleteService",
+        ("RollBack", "TearDown (delete)"),
+        GR,
+        (_left(GR, _UNDO), _delete_left(_UNDONE_IN_TEARDOWN)),
+    ),
     Row("ecs:DeleteCluster", ("RollBack",), GR, (_left(GR, _UNDO),)),
     Row(
         "application-autoscaling:DescribeScalableTargets",
-        ("DeployService", "RollBack (restore)"),
+        ("DeployService", "RollBack (restore)", "TearDown (delete)", "Plan"),
         G,
         (_rolled_back(),),
     ),
@@ -445,7 +740,7 @@ ROWS: tuple[Row, ...] = (
     Row("application-autoscaling:PutScalingPolicy", ("DeployService",), G, (_rolled_back(),)),
     Row(
         "application-autoscaling:DeregisterScalableTarget",
-        ("RollBack",),
+        ("RollBack", "TearDown (delete)"),
         GR,
         (_left(GR, _UNDO),),
     ),
@@ -469,6 +764,7 @@ _TRANSIENT_BY_SERVICE = {
     "ecr": (("ThrottlingException", 400), ("ServerException", 500)),
     "secretsmanager": (("ThrottlingException", 400), ("InternalServiceError", 500)),
     "application-autoscaling": (("ThrottlingException", 400), ("InternalServiceException", 500)),
+    "tagging": (("ThrottledException", 400), ("InternalServiceException", 500)),
 }
 # The answer to a caller without the permission.
 _DENIED_BY_SERVICE = {

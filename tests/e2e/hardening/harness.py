@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import argparse
 import copy
+import io
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ from ecsdrop.aws.store import StateStore
 from ecsdrop.spec.render import short_name
 from ecsdrop_cli.deploy_commands import upload
 from ecsdrop_cli.local_commands import push_image
+from ecsdrop_cli.main import main as ecsdrop_main
 from ecsdrop_cli.stack import Stack
 from localcloud import LocalCloud
 from tests.support.architecture import tagged_network
@@ -32,6 +34,7 @@ from tests.support.template import ROOT
 
 RUN_DEADLINE = 150.0  # seconds; a lost ECS event costs RolloutCheckSeconds (30) before polling
 ECSDROP_CALLER = "ecsdrop"  # the User-Agent part ecsdrop's clients add (aws/clients.py)
+CLI_CALLER = "ecsdrop-cli"  # the one the CLI's clients add (ecsdrop_cli/stack.py)
 BASE_IMAGES = (
     ("scorekeep-frontend", "latest"),
     ("scorekeep-api", "latest"),
@@ -115,6 +118,21 @@ def scorekeep(
     return spec
 
 
+def adopting(spec: Mapping[str, Any], cluster: str) -> dict[str, Any]:
+    """The spec taking over the service of the same name in ``cluster`` (service.adopt)."""
+    adopted = copy.deepcopy(dict(spec))
+    adopted["service"]["cluster"] = cluster
+    adopted["service"]["adopt"] = True
+    return adopted
+
+
+def deleted_with_it(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The spec with ``service.deletionPolicy: delete`` (deleting it removes the service)."""
+    deleting = copy.deepcopy(dict(spec))
+    deleting["service"]["deletionPolicy"] = "delete"
+    return deleting
+
+
 def in_existing_vpc(spec: Mapping[str, Any], vpc: Mapping[str, Any]) -> dict[str, Any]:
     """The spec placed in a VPC that exists: public subnets found by tag, private by id."""
     placed = copy.deepcopy(dict(spec))
@@ -144,6 +162,17 @@ def on_shared_listener(
 
 
 # --------------------------------------------------------------------------- runs
+
+
+@dataclass
+class CliRun:
+    """One `ecsdrop` command run in this process against the local cloud."""
+
+    args: tuple[str, ...]
+    code: int
+    stdout: str
+    stderr: str
+    unstruck_faults: list[dict[str, Any]] = field(default_factory=list)  # never matched a call
 
 
 @dataclass
@@ -198,9 +227,10 @@ class Harness:
 
     # ------------------------------------------------------------------ faults
 
-    def arm(self, *faults: Mapping[str, Any]) -> None:
-        """Faults on ecsdrop's own calls (the harness's reads are never refused)."""
-        self.cloud.add_fault(*({"user-agent": ECSDROP_CALLER, **fault} for fault in faults))
+    def arm(self, *faults: Mapping[str, Any], caller: str = ECSDROP_CALLER) -> None:
+        """Faults on ecsdrop's own calls (the harness's reads are never refused): its
+        functions', or (``CLI_CALLER``) its CLI's."""
+        self.cloud.add_fault(*({"user-agent": caller, **fault} for fault in faults))
 
     def pending_faults(self) -> list[dict[str, Any]]:
         return [f for f in self.cloud.faults() if "api" in f]
@@ -223,6 +253,27 @@ class Harness:
         version = self.upload(spec)
         execution = self.execution(lambda started: version_of(started) == version)
         return self.follow(execution, service, deadline)
+
+    def delete(self, service: str, deadline: float = RUN_DEADLINE) -> Run:
+        """Delete specs/<service>.yaml (a delete marker, as `aws s3 rm` makes: S3 announces
+        "Object Deleted") and follow the run it starts, to its end."""
+        key = f"specs/{service}.yaml"
+        marker = self.client("s3").delete_object(Bucket=self.stack.bucket, Key=key)["VersionId"]
+        execution = self.execution(
+            lambda started: (
+                started.get("detail-type") == "Object Deleted" and version_of(started) == marker
+            )
+        )
+        return self.follow(execution, service, deadline)
+
+    def cli(self, *args: str) -> CliRun:
+        """Run `ecsdrop ARGS` against the local cloud in this process, as a user would."""
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            code = ecsdrop_main([*args, "--endpoint-url", self.cloud.endpoint])
+        unstruck = self.pending_faults()
+        self.cloud.clear_faults()
+        return CliRun(args, code, out.getvalue(), err.getvalue(), unstruck)
 
     def execution(self, wanted: Callable[[dict[str, Any]], bool], seconds: float = 30.0) -> str:
         """The execution whose input ``wanted`` accepts (waiting for it to start)."""
@@ -334,9 +385,12 @@ class Harness:
     # ------------------------------------------------------------------ the account
 
     def service(self, cluster: str, name: str) -> dict[str, Any] | None:
+        """The ACTIVE service, with its tags (None when there is none)."""
         ecs = self.client("ecs")
         try:
-            found = ecs.describe_services(cluster=cluster, services=[name])["services"]
+            found = ecs.describe_services(cluster=cluster, services=[name], include=["TAGS"])[
+                "services"
+            ]
         except ClientError:
             return None
         return next((s for s in found if s["status"] == "ACTIVE"), None)

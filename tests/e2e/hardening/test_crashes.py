@@ -49,8 +49,10 @@ CRASHES = [
     Crash("BuildLoadBalancer", "LoadBalancerFunction", "elasticloadbalancing:CreateLoadBalancer"),
     Crash("DeployService", "ServiceFunction", "ecs:CreateService"),
     Crash("WaitForRollout", "AwaitRolloutFunction", "dynamodb:PutItem", {"body": "*TOKEN*"}),
-    Crash("CheckRollout", "CheckRolloutFunction", "ecs:DescribeServices", {"after": 1}, True),
-    Crash("Record", "FinishFunction", "s3:PutObject"),
+    # The Lock step's ownership check and DeployService describe the service first.
+    Crash("CheckRollout", "CheckRolloutFunction", "ecs:DescribeServices", {"after": 2}, True),
+    # The Lock step writes the IN_PROGRESS status object first.
+    Crash("Record", "FinishFunction", "s3:PutObject", {"after": 1}),
 ]
 # Crashes right after a create, then a failed rollout: the undo must find that resource.
 CRASHES_THEN_FAILURE = [

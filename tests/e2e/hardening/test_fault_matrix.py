@@ -56,6 +56,11 @@ def quiet_between_cases(harness: Harness) -> Iterator[None]:
     harness.cloud.clear_faults()
 
 
+def case_id(row: Row, case: Permanent) -> str:
+    """``ecs:UpdateService@update-rollback-after1``: the call, the run, the calls let pass."""
+    return f"{row.call}@{case.scenario}" + (f"-after{case.after}" if case.after else "")
+
+
 def service_name(prefix: str, call: str, index: int = 0) -> str:
     action = call.split(":", 1)[1].lower()
     return f"{prefix}{index or ''}-{action}"[:40].rstrip("-")
@@ -69,7 +74,8 @@ def test_every_call_throttled_then_failing_with_5xx_still_ends_as_without_faults
     succeeds (all at once, in one run): the run ends as it does without faults."""
     calls = transient_calls(scenario)
     prepared = prepare(harness, shared, scenario, f"t-{scenario}")
-    harness.arm(*(fault for call in calls for fault in transient_faults(call)))
+    faults = [fault for call in calls for fault in transient_faults(call)]
+    harness.arm(*faults, caller=prepared.caller)
     run = trigger(harness, prepared)
     check_normal(harness, shared, prepared, run)
     assert run is not None
@@ -80,7 +86,7 @@ def test_every_call_throttled_then_failing_with_5xx_still_ends_as_without_faults
 @pytest.mark.parametrize(
     ("row", "case"),
     PERMANENT_CASES,
-    ids=[f"{row.call}@{case.scenario}" for row, case in PERMANENT_CASES],
+    ids=[case_id(row, case) for row, case in PERMANENT_CASES],
 )
 def test_a_call_failing_for_good_ends_the_run_as_the_matrix_says(
     harness: Harness, shared: SharedNetwork, row: Row, case: Permanent
@@ -88,6 +94,6 @@ def test_a_call_failing_for_good_ends_the_run_as_the_matrix_says(
     index = PERMANENT_CASES.index((row, case))
     prepared = prepare(harness, shared, case.scenario, service_name("p", row.call, index))
     note_async_errors(harness, prepared, case, row.call)
-    harness.arm(permanent_fault(row.call, case.after))
+    harness.arm(permanent_fault(row.call, case.after), caller=prepared.caller)
     run = trigger(harness, prepared)
     check_permanent(harness, shared, prepared, run, case=case, call=row.call)

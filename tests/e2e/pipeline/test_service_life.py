@@ -14,22 +14,10 @@ import yaml
 
 from tests.e2e.pipeline.conftest import Pipeline, scorekeep, wait_until
 from tests.support.architecture import tagged_resources
+from tests.support.hand_made import SERVICE_FIELDS, described, hand_made_service
 
 REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
-# The fields of describe-services that an ECS update, or a rollout, would change.
-SERVICE_FIELDS = (
-    "taskDefinition",
-    "desiredCount",
-    "deploymentConfiguration",
-    "networkConfiguration",
-    "loadBalancers",
-    "platformVersion",
-    "propagateTags",
-    "enableExecuteCommand",
-    "healthCheckGracePeriodSeconds",
-    "tags",
-    "deployments",
-)
+HAND_TAGS = {"owner": "another-team"}  # the hand-made services' own tag
 
 
 def own_images(name: str, **replacements: str) -> str:
@@ -48,52 +36,6 @@ def own_images(name: str, **replacements: str) -> str:
 def push_own(pipeline: Pipeline, name: str, content: str = "v1") -> None:
     pipeline.push(f"{name}-frontend", "latest", content)
     pipeline.push(f"{name}-api", "latest", content)
-
-
-def hand_made_service(pipeline: Pipeline, cluster: str, name: str) -> dict[str, Any]:
-    """A service somebody created by hand (aws ecs create-service): its own cluster, task
-    definition and network, none of it ecsdrop's. Returns it once its rollout settled."""
-    ecs, ec2 = pipeline.client("ecs"), pipeline.client("ec2")
-    ecs.create_cluster(clusterName=cluster)
-    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
-    group = ec2.create_security_group(GroupName=f"{name}-hand", Description="hand", VpcId=vpc)
-    revision = ecs.register_task_definition(
-        family=f"{name}-hand",
-        networkMode="awsvpc",
-        requiresCompatibilities=["FARGATE"],
-        cpu="256",
-        memory="512",
-        containerDefinitions=[
-            {"name": "app", "image": "public.ecr.aws/nginx/nginx:1.27", "cpu": 256, "memory": 512}
-        ],
-    )["taskDefinition"]["taskDefinitionArn"]
-    ecs.create_service(
-        cluster=cluster,
-        serviceName=name,
-        taskDefinition=revision,
-        desiredCount=1,
-        launchType="FARGATE",
-        networkConfiguration={
-            "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group["GroupId"]]}
-        },
-        tags=[{"key": "owner", "value": "another-team"}],
-    )
-    assert wait_until(lambda: _rollout(pipeline, cluster, name) == "COMPLETED")
-    return described(pipeline, cluster, name)
-
-
-def _rollout(pipeline: Pipeline, cluster: str, name: str) -> str | None:
-    service = described(pipeline, cluster, name)
-    return str(service["deployments"][0]["rolloutState"]) if service["deployments"] else None
-
-
-def described(pipeline: Pipeline, cluster: str, name: str) -> dict[str, Any]:
-    (service,) = pipeline.client("ecs").describe_services(
-        cluster=cluster, services=[name], include=["TAGS"]
-    )["services"]
-    return dict(service)
 
 
 def revisions(pipeline: Pipeline, family: str) -> list[str]:
@@ -117,7 +59,7 @@ def status_object(pipeline: Pipeline, service: str) -> dict[str, Any]:
 def test_a_hand_made_service_is_not_taken_over_and_stays_exactly_as_it_was(
     pipeline: Pipeline,
 ) -> None:
-    before = hand_made_service(pipeline, "handmade", "sk-takeover")
+    before = hand_made_service(pipeline.client, "handmade", "sk-takeover", HAND_TAGS)
 
     result = pipeline.submit(
         scorekeep("sk-takeover", **{"  tags:\n": "  cluster: handmade\n  tags:\n"}), "sk-takeover"
@@ -126,7 +68,7 @@ def test_a_hand_made_service_is_not_taken_over_and_stays_exactly_as_it_was(
     assert result["status"] == "REJECTED", result
     assert "ECS service sk-takeover in cluster handmade" in result["cause"]
     assert "service.adopt: true" in result["cause"]
-    assert described(pipeline, "handmade", "sk-takeover") == before
+    assert described(pipeline.client, "handmade", "sk-takeover") == before
     assert revisions(pipeline, "sk-takeover") == []
     assert tagged_resources(pipeline.client, "sk-takeover") == []
     assert status_object(pipeline, "sk-takeover")["state"] == "REJECTED"
@@ -135,14 +77,14 @@ def test_a_hand_made_service_is_not_taken_over_and_stays_exactly_as_it_was(
 def test_adopt_takes_a_hand_made_service_over_and_a_failed_first_deployment_restores_it(
     pipeline: Pipeline,
 ) -> None:
-    before = hand_made_service(pipeline, "adoptable", "sk-adopt")
+    before = hand_made_service(pipeline.client, "adoptable", "sk-adopt", HAND_TAGS)
     spec = scorekeep("sk-adopt", **{"  tags:\n": "  cluster: adoptable\n  adopt: true\n  tags:\n"})
     pipeline.cloud.add_fault({"rollout": "sk-adopt", "times": 1})
 
     failed = pipeline.submit(spec, "sk-adopt")
 
     assert failed["status"] == "ROLLED_BACK", failed
-    after = described(pipeline, "adoptable", "sk-adopt")
+    after = described(pipeline.client, "adoptable", "sk-adopt")
     # Without a load balancer a grace period means nothing, and UpdateService cannot unset it.
     kept = [f for f in SERVICE_FIELDS if f not in ("deployments", "healthCheckGracePeriodSeconds")]
     assert {f: after.get(f) for f in kept} == {f: before.get(f) for f in kept}
@@ -151,7 +93,7 @@ def test_adopt_takes_a_hand_made_service_over_and_a_failed_first_deployment_rest
     adopted = pipeline.submit(spec, "sk-adopt")
 
     assert adopted["status"] == "SUCCEEDED", adopted
-    service = described(pipeline, "adoptable", "sk-adopt")
+    service = described(pipeline.client, "adoptable", "sk-adopt")
     assert {"key": "ecsdrop:service", "value": "sk-adopt"} in service["tags"]
     assert {"key": "owner", "value": "another-team"} in service["tags"]
     assert service["taskDefinition"] == adopted["taskDefinitionArn"]
@@ -175,7 +117,7 @@ def test_a_second_key_for_one_service_is_rejected_naming_the_key_that_owns_it(
         status_object(pipeline, "sk-dup")["deploymentId"]
         == first["executionArn"].rsplit(":", 1)[-1]
     )
-    assert described(pipeline, "ecsdrop", "sk-dup")["desiredCount"] == 2
+    assert described(pipeline.client, "ecsdrop", "sk-dup")["desiredCount"] == 2
 
 
 def test_a_spec_at_a_key_ecsdrop_does_not_accept_is_rejected_where_people_look(
@@ -239,14 +181,14 @@ def test_a_retain_delete_leaves_the_service_running_and_stops_its_ecr_redeploys(
     push_own(pipeline, "sk-kept")
     deployed = pipeline.submit(own_images("sk-kept"), "sk-kept")
     assert deployed["status"] == "SUCCEEDED", deployed
-    before = described(pipeline, "ecsdrop", "sk-kept")
+    before = described(pipeline.client, "ecsdrop", "sk-kept")
 
     retained = pipeline.delete("specs/sk-kept.yaml", "sk-kept")
 
     assert retained["status"] == "RETAINED", retained
     assert any("ECS service sk-kept" in item for item in retained["retained"])
     assert any("NAT gateway" in item for item in retained["retained"])
-    after = described(pipeline, "ecsdrop", "sk-kept")
+    after = described(pipeline.client, "ecsdrop", "sk-kept")
     assert {f: after.get(f) for f in SERVICE_FIELDS} == {f: before.get(f) for f in SERVICE_FIELDS}
     runs = len(pipeline.executions_of("sk-kept"))
 
@@ -254,7 +196,10 @@ def test_a_retain_delete_leaves_the_service_running_and_stops_its_ecr_redeploys(
 
     time.sleep(2)
     assert len(pipeline.executions_of("sk-kept")) == runs
-    assert described(pipeline, "ecsdrop", "sk-kept")["taskDefinition"] == before["taskDefinition"]
+    assert (
+        described(pipeline.client, "ecsdrop", "sk-kept")["taskDefinition"]
+        == before["taskDefinition"]
+    )
 
 
 def test_a_failure_half_way_through_a_delete_leaves_delete_failed_and_a_retry_finishes_it(
@@ -301,7 +246,7 @@ def test_an_image_redeploy_of_an_autoscaled_service_keeps_the_count_it_was_scale
     redeployed = pipeline.redeploy_of("sk-scaled")
 
     assert redeployed["status"] == "SUCCEEDED", redeployed
-    service = described(pipeline, "ecsdrop", "sk-scaled")
+    service = described(pipeline.client, "ecsdrop", "sk-scaled")
     assert service["taskDefinition"] == redeployed["taskDefinitionArn"]
     assert service["desiredCount"] == 6
 

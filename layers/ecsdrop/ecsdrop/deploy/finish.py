@@ -25,7 +25,7 @@ from ecsdrop.aws.store import StateStore
 from ecsdrop.deploy.load import owner_key, service_name_near, service_name_of, source_of
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.deploy.teardown import DELETE_FAILED, DELETED, RETAINED
-from ecsdrop.errors import AwsError
+from ecsdrop.errors import AwsError, TransientAwsError
 from ecsdrop.observability import logger
 
 STARTED = "STARTED"
@@ -160,9 +160,18 @@ class Reporter:
         for field in ("retained", "leftBehind"):
             if field in detail:
                 record[field] = detail[field]
-        self.store.put_state(deployment.service, record)
-        self.store.set_triggers(deployment.service, [])
-        return self._finish(state, detail)
+        try:
+            self.store.put_state(deployment.service, record)
+        except TransientAwsError:
+            raise  # the step retries
+        except AwsError as e:
+            return self._finish(state, _not_recorded(detail, deployment.service, e))
+        # The Lock step dropped them; this drops any a run racing it added (harmless left:
+        # the ECR trigger redeploys no service whose state is not SUCCEEDED).
+        failure = self._attempt(
+            "drop the ECR triggers", lambda: self.store.set_triggers(deployment.service, [])
+        )
+        return self._finish(state, detail, [failure] if failure else [])
 
     def rejected_or_failed_early(
         self, event: dict[str, Any], execution: dict[str, Any], outcome: str, error: dict[str, Any]
@@ -299,6 +308,22 @@ def _detail(state: WorkflowState, outcome: str, region: str) -> dict[str, Any]:
         # the spec's chat preferences travel with the event: the notifier has no other way
         # to learn which channels hear about this service (docs/events.md)
         "notifications": state.spec.notifications,
+    }
+
+
+def _not_recorded(detail: dict[str, Any], service: str, error: AwsError) -> dict[str, Any]:
+    """A deletion whose end cannot be recorded is not over: the state item still names the
+    service's last deployment (so its key still owns it), and deleting again finishes."""
+    line = (
+        f"the deletion could not be recorded ({error}): the state item still names the last "
+        f"deployment of {service}; `ecsdrop delete {service}` tries again"
+    )
+    return {
+        **detail,
+        "state": DELETE_FAILED,
+        "error": type(error).__name__,
+        "cause": str(error),
+        "leftBehind": [*detail.get("leftBehind", []), line],
     }
 
 
