@@ -16,4 +16,4 @@ from ecsdrop.runtime import runtime
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     rt = runtime(os.environ)
     state = WorkflowState.from_json(event)
-    return begin(state, rt.store, rt.bucket, rt.reporter, ecs=rt.ecs, elbv2=rt.elbv2)
+    return begin(state, rt.store, rt.bucket, rt.reporter, rt.ownership)

@@ -151,8 +151,7 @@ class MotoStack:
             rt.store,
             rt.bucket,
             rt.reporter,
-            ecs=rt.ecs,
-            elbv2=rt.elbv2,
+            rt.ownership,
         )
         return state
 
@@ -209,8 +208,7 @@ class MotoStack:
             rt.store,
             rt.bucket,
             rt.reporter,
-            ecs=rt.ecs,
-            elbv2=rt.elbv2,
+            rt.ownership,
         )
         if loaded["lock"]["noop"]:
             return loaded

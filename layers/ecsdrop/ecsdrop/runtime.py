@@ -24,6 +24,7 @@ from ecsdrop.aws.tokens import TaskTokens
 from ecsdrop.deploy.diff import Running
 from ecsdrop.deploy.finish import Reporter
 from ecsdrop.deploy.ledger import Ledger
+from ecsdrop.deploy.ownership import Ownership
 from ecsdrop.deploy.plan import Planner
 from ecsdrop.deploy.rollback import Gateways
 from ecsdrop.deploy.teardown import Teardown
@@ -109,6 +110,10 @@ class Runtime:
     @cached_property
     def gateways(self) -> Gateways:
         return Gateways(self.ecs, self.ec2, self.elbv2, self.logs, self.autoscaling)
+
+    @cached_property
+    def ownership(self) -> Ownership:
+        return Ownership(lambda: self.ecs, lambda: self.elbv2)
 
     @cached_property
     def teardown(self) -> Teardown:

@@ -38,7 +38,7 @@ def test_a_redelivered_event_for_the_deployed_version_is_a_no_op(stack: MotoStac
     rt = stack.runtime
     event = stack.s3_event(first["deployment"]["spec_key"], first["deployment"]["spec_version_id"])
     again = load(event, stack.execution(), rt.bucket, rt.guardrails, rt.installation)
-    lock = begin(again, rt.store, rt.bucket, rt.reporter, ecs=rt.ecs, elbv2=rt.elbv2)
+    lock = begin(again, rt.store, rt.bucket, rt.reporter, rt.ownership)
     assert lock["noop"] is True
     assert lock["reason"] == "this spec version is already deployed"
     assert stack.published() == []  # no STARTED for a no-op
@@ -59,7 +59,7 @@ def test_an_older_version_delivered_after_a_newer_upload_is_superseded(stack: Mo
         rt.guardrails,
         rt.installation,
     )
-    lock = begin(state, rt.store, rt.bucket, rt.reporter, ecs=rt.ecs, elbv2=rt.elbv2)
+    lock = begin(state, rt.store, rt.bucket, rt.reporter, rt.ownership)
     assert lock["noop"] is True
     assert lock["reason"].startswith("superseded")
 

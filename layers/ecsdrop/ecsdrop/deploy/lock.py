@@ -11,12 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from ecsdrop.aws.bucket import SpecBucket
-from ecsdrop.aws.ecs import Ecs
-from ecsdrop.aws.elbv2 import Elbv2
 from ecsdrop.aws.store import StateStore
 from ecsdrop.deploy.finish import Reporter
 from ecsdrop.deploy.load import owner_key
-from ecsdrop.deploy.ownership import refusal
+from ecsdrop.deploy.ownership import Ownership
 from ecsdrop.deploy.state import Deployment, WorkflowState
 
 # The lock outlives the rollout deadline by the time the other steps may take, so a
@@ -29,9 +27,7 @@ def begin(
     store: StateStore,
     bucket: SpecBucket,
     reporter: Reporter,
-    *,
-    ecs: Ecs,
-    elbv2: Elbv2,
+    ownership: Ownership,
 ) -> dict[str, Any]:
     """The Lock step: take the lock (LockHeldError when busy: the workflow waits and
     retries), then say whether the run is a no-op (and why) or refused, and what the
@@ -50,7 +46,7 @@ def begin(
     if deployment.deletes:
         store.set_triggers(deployment.service, [])  # no ECR push redeploys it from now on
     else:
-        refused = refusal(state, previous, ecs, elbv2)
+        refused = ownership.refusal(state, previous)
         if refused is not None:
             return {**result, "refused": {"Error": "OwnershipError", "Cause": refused}}
     reporter.started(state, previous)

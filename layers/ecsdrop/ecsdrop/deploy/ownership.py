@@ -8,6 +8,8 @@ target group or load balancer that is not ecsdrop's refuses the run, which chang
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ecsdrop.aws.ecs import Ecs, tags_of
@@ -23,22 +25,30 @@ def owned_by(tags: dict[str, str], service: str) -> bool:
     return tags.get(TAG_SERVICE) == service
 
 
-def refusal(
-    state: WorkflowState, previous: dict[str, Any] | None, ecs: Ecs, elbv2: Elbv2
-) -> str | None:
-    """Why this run may not deploy (the message names the resource and how to adopt it),
-    or None."""
-    deployment, spec = state.deployment, state.spec
-    owner = owner_key(previous)
-    if owner is not None and owner != deployment.spec_key:
-        return (
-            f"service {spec.name} is deployed from {owner}; a service has one spec key, so "
-            f"{deployment.spec_key} cannot deploy it too. Delete {deployment.spec_key}, or "
-            f"delete {owner} first (its deletionPolicy applies) to move the service"
-        )
-    if owner is not None:
-        return None  # ours: what runs was checked when this key first deployed it
-    return foreign_service(spec, ecs) or foreign_load_balancing(spec, elbv2)
+@dataclass(frozen=True)
+class Ownership:
+    """The Lock step's check. Its ECS and ELB adapters are made only when a key deploys for
+    the first time, the one case that describes anything (a Lambda pays for a client's
+    model on first use)."""
+
+    ecs: Callable[[], Ecs]
+    elbv2: Callable[[], Elbv2]
+
+    def refusal(self, state: WorkflowState, previous: dict[str, Any] | None) -> str | None:
+        """Why this run may not deploy (the message names the resource and how to adopt
+        it), or None."""
+        deployment, spec = state.deployment, state.spec
+        owner = owner_key(previous)
+        if owner is not None and owner != deployment.spec_key:
+            return (
+                f"service {spec.name} is deployed from {owner}; a service has one spec key, "
+                f"so {deployment.spec_key} cannot deploy it too. Delete "
+                f"{deployment.spec_key}, or delete {owner} first (its deletionPolicy "
+                "applies) to move the service"
+            )
+        if owner is not None:
+            return None  # ours: what runs was checked when this key first deployed it
+        return foreign_service(spec, self.ecs()) or foreign_load_balancing(spec, self.elbv2())
 
 
 def foreign_service(spec: Spec, ecs: Ecs) -> str | None:
