@@ -13,8 +13,13 @@ def main() -> None:
     parser.add_argument("--template", default="template.yaml")
     parser.add_argument("--port", type=int, default=4566)
     parser.add_argument("--faults", default=None, help="YAML/JSON fault file")
-    parser.add_argument("--time-scale", type=float, default=1.0, help="Wait/Retry time factor")
-    parser.add_argument("--rollout-seconds", type=float, default=1.0)
+    parser.add_argument(
+        "--time-scale", type=float, default=1.0, help="wall seconds per simulated AWS second"
+    )
+    parser.add_argument("--profile", choices=("realistic", "fast"), default="realistic")
+    parser.add_argument(
+        "--rollout-seconds", type=float, default=None, help="a task's start (fast profile)"
+    )
     parser.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--quiet", action="store_true", help="do not echo Lambda logs")
     args = parser.parse_args()
@@ -26,6 +31,7 @@ def main() -> None:
             faults=args.faults,
             parameters=parameters,
             time_scale=args.time_scale,
+            profile=args.profile,
             rollout_seconds=args.rollout_seconds,
             verbose=not args.quiet,
         )

@@ -19,7 +19,8 @@ from moto.core.config import default_user_config
 from moto.moto_api._internal.models import moto_api_backend
 
 from localcloud.ecr import install_push_events
-from localcloud.ecs import EcsRollouts, Scheduler
+from localcloud.clock import Clock, Profile, profile_named
+from localcloud.ecs import EcsRollouts
 from localcloud.errors import LocalCloudError
 from localcloud.events import EventRouter
 from localcloud.faults import Fault, FaultBook, load_faults
@@ -62,7 +63,8 @@ class LocalCloud:
         stack_name: str = "localcloud",
         faults: str | Path | list[Any] | None = None,
         time_scale: float = 1.0,
-        rollout_seconds: float = 1.0,
+        profile: str | Profile = "realistic",
+        rollout_seconds: float | None = None,
         verbose: bool = False,
         max_workers_per_function: int = 4,
         rate_limits: Mapping[str, RateLimit | Mapping[str, Any]] | None = None,
@@ -76,7 +78,7 @@ class LocalCloud:
         self.stack_name = stack_name
         self._initial_faults = load_faults(faults)
         self._time_scale = time_scale
-        self._rollout_seconds = rollout_seconds
+        self._profile = profile_named(profile, rollout_seconds)
         self._verbose = verbose
         self._max_workers = max_workers_per_function
         self._faults = FaultBook()
@@ -85,7 +87,7 @@ class LocalCloud:
         self._throttle = Throttle(rate_limits)
         self._rollouts: EcsRollouts | None = None
         self._patcher = Patcher()
-        self._scheduler = Scheduler()
+        self._clock = Clock(time_scale, self._profile)
         self._deployment = StackDeployment(stack_name, {}, {}, {})
         self._server: HttpServer | None = None
         self._runtime: LambdaRuntime | None = None
@@ -129,7 +131,7 @@ class LocalCloud:
 
     def _start_emulator(self) -> None:
         self._scratch = tempfile.TemporaryDirectory(prefix="localcloud-")
-        self._scheduler = Scheduler()
+        self._clock = Clock(self._time_scale, self._profile)
         self._configure_moto()
         app = LocalCloudMiddleware(
             MeteringMiddleware(moto_application(), log=self._call_log, throttle=self._throttle),
@@ -150,14 +152,13 @@ class LocalCloud:
             scratch_dir=Path(self._scratch.name),
             verbose=self._verbose,
             max_workers_per_function=self._max_workers,
+            time_scale=self._time_scale,
         )
         self._router = EventRouter(self._faults, self._runtime.invoke_async)
         install_lambda_runtime(self._patcher, self._runtime)
         self._router.install(self._patcher)
         install_push_events(self._patcher, self._router)
-        self._rollouts = EcsRollouts(
-            self._router, self._faults, self._rollout_seconds, self._scheduler
-        )
+        self._rollouts = EcsRollouts(self._router, self._faults, self._clock)
         self._rollouts.install(self._patcher)
         install_engine_patches(self._patcher, self._time_scale)
         install_bucket_policy_context(self._patcher)
@@ -181,7 +182,7 @@ class LocalCloud:
 
     def stop(self) -> None:
         """Stop everything this cloud started: timers, server, workers, patches, moto state."""
-        self._scheduler.cancel_all()
+        self._clock.cancel_all()
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -337,15 +338,24 @@ class LocalCloud:
         return self._throttle.refused()
 
     @property
-    def rollout_seconds(self) -> float:
-        """Wall-clock length of a simulated ECS rollout (settable while running)."""
-        return self._rollout_seconds
+    def profile(self) -> Profile:
+        """How long AWS takes here (localcloud/clock.py); `time_scale` compresses it."""
+        return self._clock.profile
+
+    @property
+    def time_scale(self) -> float:
+        return self._clock.time_scale
+
+    @property
+    def rollout_seconds(self) -> float | None:
+        """Wall-clock length of a task's start in the fast profile (None in the realistic one,
+        where the profile's timings decide); settable while running."""
+        return self._clock.profile.rollout_seconds
 
     @rollout_seconds.setter
     def rollout_seconds(self, seconds: float) -> None:
-        self._rollout_seconds = seconds
-        if self._rollouts is not None:
-            self._rollouts.rollout_seconds = seconds
+        self._profile = profile_named(self._clock.profile, seconds)
+        self._clock.profile = self._profile
 
     def add_fault(self, *faults: Fault | Mapping[str, Any]) -> None:
         """Add faults (see localcloud/faults.py for the forms)."""

@@ -34,6 +34,7 @@ from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend, Task, ecs_backends
 from moto.ecs.responses import EC2ContainerServiceResponse
 
+from localcloud.clock import Clock
 from localcloud.events import EventRouter, make_event
 from localcloud.faults import FaultBook
 from localcloud.patching import Patcher
@@ -72,39 +73,6 @@ def image_pull_failure(image: str, account_id: str) -> str | None:
         tag = match["tag"] or "latest"
         found = any(tag in stored.image_tags for stored in repository.images)
     return None if found else not_found
-
-
-class Scheduler:
-    """Runs callbacks after a delay; `cancel_all` on shutdown."""
-
-    def __init__(self) -> None:
-        self._timers: set[threading.Timer] = set()
-        self._lock = threading.Lock()
-        self._closed = False
-
-    def call_later(self, delay: float, callback: Callable[[], None]) -> None:
-        def run() -> None:
-            with self._lock:
-                self._timers.discard(timer)
-            try:
-                callback()
-            except Exception:  # a failed step is logged; the timer thread must not die silently
-                LOG.exception("scheduled ECS step failed")
-
-        timer = threading.Timer(max(0.0, delay), run)
-        timer.daemon = True
-        with self._lock:
-            if self._closed:
-                return
-            self._timers.add(timer)
-        timer.start()
-
-    def cancel_all(self) -> None:
-        with self._lock:
-            self._closed = True
-            timers, self._timers = list(self._timers), set()
-        for timer in timers:
-            timer.cancel()
 
 
 @dataclass(frozen=True)
@@ -155,13 +123,10 @@ class ServiceTask(Task):
 
 
 class EcsRollouts:
-    def __init__(
-        self, router: EventRouter, faults: FaultBook, rollout_seconds: float, scheduler: Scheduler
-    ) -> None:
+    def __init__(self, router: EventRouter, faults: FaultBook, clock: Clock) -> None:
         self._router = router
         self._faults = faults
-        self.rollout_seconds = rollout_seconds  # read at each deployment's start
-        self._scheduler = scheduler
+        self._clock = clock
         self._ledgers: dict[str, _ServiceLedger] = {}
         self._ledgers_lock = threading.Lock()
 
@@ -234,8 +199,11 @@ class EcsRollouts:
                     f"(service {service.name}) has started {len(task_ids)} tasks: {started}.",
                 )
             self._emit(service, "SERVICE_DEPLOYMENT_IN_PROGRESS", deployment)
-        self._scheduler.call_later(
-            self.rollout_seconds,
+        profile = self._clock.profile
+        self._clock.after_wall(
+            profile.rollout_seconds
+            if profile.rollout_seconds is not None
+            else self._clock.wall_seconds(profile.task_start_seconds()),
             lambda: self._finish(backend, service, deployment["id"], generation),
         )
 

@@ -94,12 +94,14 @@ class LambdaRuntime:
         verbose: bool = False,
         max_workers_per_function: int = 4,
         async_threads: int = 8,
+        time_scale: float = 1.0,
     ) -> None:
         self.endpoint = endpoint
         self.region = region
         self.code = CodeLocator(scratch_dir)
         self._verbose = verbose
         self._max_workers = max_workers_per_function
+        self._time_scale = time_scale
         self._pools: dict[WorkerConfig, WorkerPool] = {}
         self._pools_lock = threading.Lock()
         self._logs: dict[str, deque[str]] = {}
@@ -152,6 +154,7 @@ class LambdaRuntime:
             timeout_seconds=int(function.timeout),
             import_paths=tuple(str(folder) for folder in folders),
             environment=tuple(sorted((function.environment_vars or {}).items())),
+            time_scale=self._time_scale,
         )
 
     def _environment(self, config: WorkerConfig) -> dict[str, str]:

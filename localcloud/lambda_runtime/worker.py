@@ -4,7 +4,7 @@ Run as a script (never imported by the local cloud), with `python -I -S -u worke
 CONFIG`: `-I -S` keep the parent's environment, `sys.path` and `.pth` hooks out, so only the
 function's folder, its layers and the plain site-packages are importable, as in Lambda.
 Requests and responses are JSON lines on two inherited pipes; the handler's stdout/stderr are
-the function's log, read by the parent.
+the function's log, read by the parent. Sleeps are compressed by the cloud's time scale.
 """
 
 from __future__ import annotations
@@ -163,9 +163,25 @@ def serve(requests: Any, responses: Any, config: dict[str, Any]) -> None:
             return  # Lambda retries initialisation in a fresh environment next time.
 
 
+def compress_sleeps(time_scale: float) -> None:
+    """The local cloud's clock runs `1 / time_scale` times faster than the wall clock: a
+    handler (or a boto3 waiter, or botocore's retry back-off) that sleeps N seconds waits
+    N * time_scale, the time the cloud needs to move N simulated seconds on. The clock a handler
+    reads stays real, so what it writes agrees with the cloud's timestamps."""
+    if time_scale == 1.0:
+        return
+    real_sleep = time.sleep
+
+    def sleep(seconds: float) -> None:
+        real_sleep(max(0.0, seconds) * time_scale)
+
+    time.sleep = sleep
+
+
 def main() -> None:
     request_fd, response_fd = int(sys.argv[1]), int(sys.argv[2])
     config = json.loads(sys.argv[3])
+    compress_sleeps(float(config.get("time_scale", 1.0)))
     sys.path[:0] = config["import_paths"]
     sys.path.extend(config["site_packages"])
     os.chdir(config["import_paths"][0])

@@ -36,6 +36,7 @@ class WorkerConfig:
     timeout_seconds: int
     import_paths: tuple[str, ...]
     environment: tuple[tuple[str, str], ...]
+    time_scale: float = 1.0  # the local cloud's clock: a handler's sleeps are compressed too
 
 
 @dataclass
@@ -90,6 +91,7 @@ class Worker:
             "log_stream_name": self.log_stream_name,
             "import_paths": list(self.config.import_paths),
             "site_packages": site_packages,
+            "time_scale": self.config.time_scale,
         }
         command = [sys.executable, "-I", "-S", "-u", str(WORKER_SCRIPT)]
         command += [str(request_read), str(response_write), json.dumps(worker_config)]
