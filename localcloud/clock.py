@@ -148,9 +148,7 @@ class Clock:
     def _run(self) -> None:
         while True:
             with self._wake:
-                while not self._closed and (
-                    not self._due or self._due[0][0] > time.monotonic()
-                ):
+                while not self._closed and (not self._due or self._due[0][0] > time.monotonic()):
                     timeout = self._due[0][0] - time.monotonic() if self._due else None
                     self._wake.wait(timeout)
                 if self._closed:

@@ -18,9 +18,9 @@ from botocore.config import Config
 from moto.core.config import default_user_config
 from moto.moto_api._internal.models import moto_api_backend
 
-from localcloud.ecr import install_push_events
 from localcloud.clock import Clock, Profile, profile_named
-from localcloud.ecs import EcsRollouts
+from localcloud.ecr import install_push_events
+from localcloud.ecs import EcsServices
 from localcloud.errors import LocalCloudError
 from localcloud.events import EventRouter
 from localcloud.faults import Fault, FaultBook, load_faults
@@ -32,6 +32,7 @@ from localcloud.patching import Patcher
 from localcloud.s3_policies import install_bucket_policy_context
 from localcloud.server import HttpServer, moto_application
 from localcloud.stepfunctions import install_engine_patches
+from localcloud.target_health import TargetHealth
 from localcloud.template.context import DeployContext
 from localcloud.template.deployer import StackDeployment, deploy_template
 from localcloud.template.intrinsics import partition_for
@@ -85,7 +86,7 @@ class LocalCloud:
         self._calls = CallCounter()
         self._call_log = CallLog()
         self._throttle = Throttle(rate_limits)
-        self._rollouts: EcsRollouts | None = None
+        self._ecs: EcsServices | None = None
         self._patcher = Patcher()
         self._clock = Clock(time_scale, self._profile)
         self._deployment = StackDeployment(stack_name, {}, {}, {})
@@ -158,8 +159,10 @@ class LocalCloud:
         install_lambda_runtime(self._patcher, self._runtime)
         self._router.install(self._patcher)
         install_push_events(self._patcher, self._router)
-        self._rollouts = EcsRollouts(self._router, self._faults, self._clock)
-        self._rollouts.install(self._patcher)
+        targets = TargetHealth(self._clock)
+        targets.install(self._patcher)
+        self._ecs = EcsServices(self._router, self._faults, self._clock, targets)
+        self._ecs.install(self._patcher)
         install_engine_patches(self._patcher, self._time_scale)
         install_bucket_policy_context(self._patcher)
         self._server.start()

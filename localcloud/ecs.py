@@ -1,51 +1,74 @@
-"""ECS rolling deployments that progress: IN_PROGRESS, then COMPLETED, or FAILED and rolled back.
+"""ECS as it behaves: a service scheduler with rolling deployments, tasks on the clock, targets.
 
-moto's ECS service keeps one static deployment and never emits events. Here CreateService and
-every UpdateService that changes the task definition (or forces a new deployment) start a new
-PRIMARY deployment beside the previous ones (ACTIVE), emit "ECS Deployment State Change"
-SERVICE_DEPLOYMENT_IN_PROGRESS, and after `rollout_seconds` either complete (old deployments
-and their tasks go away, SERVICE_DEPLOYMENT_COMPLETED) or fail when a task cannot start: an
-image of this account's ECR registry that is not in the local ECR, or a rollout fault.
+moto's ECS service keeps one static deployment, starts no tasks and emits no events. Here:
 
-A failure behaves as ECS's deployment circuit breaker does: with the breaker on, the deployment
-is FAILED (SERVICE_DEPLOYMENT_FAILED, eventType ERROR), and with rollback on ECS starts a new
-deployment of the last completed task definition. With the breaker off ECS keeps trying, so the
-deployment stays IN_PROGRESS and no event is sent (as in AWS).
+- CreateService, and every UpdateService that changes the task definition or forces a new
+  deployment, start a PRIMARY deployment beside the previous ones (ACTIVE) and emit "ECS
+  Deployment State Change" SERVICE_DEPLOYMENT_IN_PROGRESS. The scheduler launches the new
+  deployment's tasks (localcloud/ecs_tasks.py: PROVISIONING → … → RUNNING on the clock), spread
+  over the service's subnets, registers them in the service's target groups, and stops an old
+  task for each new one that is healthy (RUNNING, and its targets healthy), keeping
+  minimumHealthyPercent of the desired count in service. Once every new task is healthy and
+  every old one has stopped (after draining), the deployment is COMPLETED
+  (SERVICE_DEPLOYMENT_COMPLETED, "has reached a steady state").
+- A task that fails to start (an image missing from the local ECR, no route to the registry, a
+  rollout fault) counts as a failed task, and the scheduler retries with ECS's throttle: the
+  delay between launches grows up to 27 minutes, and a new deployment resets it. With the
+  circuit breaker on, the deployment is FAILED once the failed tasks reach ECS's threshold
+  (half the desired count, at least 3, at most 200; SERVICE_DEPLOYMENT_FAILED) and, with
+  rollback on, ECS starts a deployment of the last completed task definition. With the breaker
+  off the scheduler keeps retrying, so a service recovers once its image exists.
+- A target that fails its health checks after the grace period gets its task stopped ("Task
+  failed ELB health checks"), and replaced. Any task of a service that stops is replaced.
+- RunTask, StopTask, DescribeTasks and ListTasks work on the same tasks; errors are ECS's
+  (InvalidParameterException, ClusterNotFoundException, ClientException), never a 500.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
+import itertools
 import logging
+import math
 import random
-import re
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from moto.core.common_types import TYPE_RESPONSE
+from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionResult
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.elastic_network_interfaces import NetworkInterface
-from moto.ecr.models import ecr_backends
-from moto.ecs.exceptions import InvalidParameterException
-from moto.ecs.models import EC2ContainerServiceBackend, Task, ecs_backends
-from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.ecs.exceptions import (
+    ClusterNotFoundException,
+    EcsClientException,
+    InvalidParameterException,
+    TaskDefinitionNotFoundException,
+)
+from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
+from moto.ecs.responses import DESCRIBE_TASKS_TAGS, EC2ContainerServiceResponse
+from moto.elbv2.models import FakeTargetGroup, elbv2_backends
 
 from localcloud.clock import Clock
+from localcloud.ecs_tasks import STARTING, FargateTask, FargateTasks
 from localcloud.events import EventRouter, make_event
-from localcloud.faults import FaultBook
+from localcloud.faults import FaultBook, RolloutFault
 from localcloud.patching import Patcher
+from localcloud.target_health import PASSING, Probe, TargetHealth, deregistration_delay
 
 LOG = logging.getLogger("localcloud.ecs")
 _SERVICE_EVENTS_KEPT = 100
 _CIRCUIT_BREAKER_REASON = "ECS deployment circuit breaker: tasks failed to start."
-_ECR_IMAGE = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
-    r"(?P<repository>[^:@]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]+))?$"
+_UNHEALTHY = Probe(
+    False, "Target.ResponseCodeMismatch", "Health checks failed with these codes: [503]"
 )
+_HEALTH_CHECK_FAILURE = "Task failed ELB health checks"
+_NOT_LISTENING = Probe(False, "Target.Timeout", "Request timed out")
 DEFAULT_DEPLOYMENT_CONFIGURATION: dict[str, Any] = {
     "deploymentCircuitBreaker": {"enable": False, "rollback": False},
     "maximumPercent": 200,
@@ -53,26 +76,12 @@ DEFAULT_DEPLOYMENT_CONFIGURATION: dict[str, Any] = {
 }
 
 
-def image_pull_failure(image: str, account_id: str) -> str | None:
-    """Why `image` cannot be pulled, or None. Only this account's ECR registry is checked;
-    images of other registries are assumed pullable."""
-    match = _ECR_IMAGE.match(image)
-    if match is None or match["account"] != account_id:
-        return None
-    reference = image if (match["tag"] or match["digest"]) else f"{image}:latest"
-    not_found = (
-        "CannotPullContainerError: pull image manifest has been retried 5 time(s): "
-        f"failed to resolve ref {reference}: {reference}: not found"
-    )
-    repository = ecr_backends[account_id][match["region"]].repositories.get(match["repository"])
-    if repository is None:
-        return not_found
-    if match["digest"]:
-        found = any(stored.get_image_digest() == match["digest"] for stored in repository.images)
-    else:
-        tag = match["tag"] or "latest"
-        found = any(tag in stored.image_tags for stored in repository.images)
-    return None if found else not_found
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_deployment_id() -> str:
+    return f"ecs-svc/{random.randint(10**18, 10**19 - 1)}"  # noqa: S311 - an identifier
 
 
 @dataclass(frozen=True)
@@ -85,61 +94,62 @@ class ServiceSnapshot:
 
 
 @dataclass
-class _ServiceLedger:
-    """What ECS remembers about a service between API calls."""
+class _Deployment:
+    """What the scheduler knows about one deployment beyond what describe shows."""
 
-    lock: threading.RLock = field(default_factory=threading.RLock)
-    generation: int = 0
+    deployment_id: str
+    fault: RolloutFault | None = None
+    failed: int = 0
+    backoff: float = 0.0  # simulated seconds until the next launch after a failure
+    next_launch: float = 0.0  # time.monotonic() before which nothing is launched
+    throttled_once: bool = False
+
+
+@dataclass
+class _ServiceState:
     last_completed: tuple[str, str] | None = None  # (deployment id, task definition ARN)
     rollback_ids: set[str] = field(default_factory=set)
+    deployments: dict[str, _Deployment] = field(default_factory=dict)
+    subnet_turn: itertools.count[int] = field(default_factory=itertools.count)
+    tasks: list[FargateTask] = field(default_factory=list)
+    wake_at: float = 0.0
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+class EcsServices:
+    """The ECS service scheduler, the task life cycle and target registration."""
 
-
-def _new_deployment_id() -> str:
-    return f"ecs-svc/{random.randint(10**18, 10**19 - 1)}"  # noqa: S311 - an identifier, not a secret
-
-
-class ServiceTask(Task):
-    """A task started by a service; its status is driven by the rollout, not by describes."""
-
-    created_at: datetime
-    started_at: datetime
-    stopped_at: datetime
-    stop_code: str
-
-    @property
-    def status(self) -> str:
-        return str(self._service_task_status)
-
-    @status.setter
-    def status(self, value: str) -> None:
-        self._service_task_status = value
-
-    def advance(self) -> None:
-        """Describing a service task does not move it (moto's own tasks advance per describe)."""
-
-
-class EcsRollouts:
-    def __init__(self, router: EventRouter, faults: FaultBook, clock: Clock) -> None:
+    def __init__(
+        self, router: EventRouter, faults: FaultBook, clock: Clock, targets: TargetHealth
+    ) -> None:
         self._router = router
         self._faults = faults
         self._clock = clock
-        self._ledgers: dict[str, _ServiceLedger] = {}
-        self._ledgers_lock = threading.Lock()
+        self._targets = targets
+        self._lock = threading.RLock()
+        self._states: dict[str, _ServiceState] = {}
+        self._services: dict[str, Any] = {}  # service ARN -> moto Service
+        self._by_target: dict[tuple[str, str], FargateTask] = {}  # (group ARN, ip) -> task
+        self._by_ip: dict[str, FargateTask] = {}
+        self._service_of: dict[str, str] = {}  # task id -> service ARN
+        self.tasks = FargateTasks(clock, self._task_changed, self._register, self._deregister)
+        targets.add_prober(self._probe)
+        targets.add_listener(self._target_changed)
 
-    # -- hooks called by the patched ECS API ----------------------------------------------------
+    # -- deployments -----------------------------------------------------------------------------
+
+    def _state(self, service: Any) -> _ServiceState:
+        return self._states.setdefault(service.arn, _ServiceState())
 
     def on_created(
         self, backend: Any, service: Any, deployment_configuration: dict[str, Any] | None
     ) -> None:
-        service.deployment_configuration = _merged_configuration(None, deployment_configuration)
-        if service.deployment_controller.get("type", "ECS") != "ECS":
-            return
-        service.deployments = []
-        self._start_deployment(backend, service, service.task_definition)
+        with self._lock:
+            service.deployment_configuration = _merged_configuration(None, deployment_configuration)
+            self._services[service.arn] = service
+            if service.deployment_controller.get("type", "ECS") != "ECS":
+                return
+            service.deployments = []
+            self._start_deployment(backend, service, service.task_definition)
 
     def on_updated(
         self,
@@ -149,8 +159,7 @@ class EcsRollouts:
         requested_configuration: dict[str, Any] | None,
         force: bool,
     ) -> None:
-        ledger = self._ledger(service)
-        with ledger.lock:
+        with self._lock:
             service.deployment_configuration = _merged_configuration(
                 before.deployment_configuration, requested_configuration
             )
@@ -161,51 +170,36 @@ class EcsRollouts:
             if target != before.task_definition or force:
                 self._start_deployment(backend, service, target)
             elif service.desired_count != before.desired_count:
-                self._scale(backend, service)
+                primary = service.deployments[0] if service.deployments else None
+                if primary is not None:
+                    _replace(
+                        service,
+                        {**primary, "desiredCount": service.desired_count, "updatedAt": _now()},
+                    )
+                self._reconcile(service)
 
-    def on_deleted(self, backend: Any, service: Any) -> None:
-        ledger = self._ledger(service)
-        with ledger.lock:
-            ledger.generation += 1
-            for deployment in service.deployments:
-                self._stop_tasks(backend, service, deployment["id"], "Service deleted")
+    def on_deleted(self, service: Any) -> None:
+        with self._lock:
+            self._services.pop(service.arn, None)  # its tasks' changes concern nobody now
+            for task in self._state(service).tasks:
+                self.tasks.stop(task, "ServiceSchedulerInitiated", "Service deleted")
+            service.deployments = [{**item, "desiredCount": 0} for item in service.deployments]
             self._refresh_counts(service)
-
-    # -- deployments -----------------------------------------------------------------------------
-
-    def _ledger(self, service: Any) -> _ServiceLedger:
-        with self._ledgers_lock:
-            return self._ledgers.setdefault(service.arn, _ServiceLedger())
 
     def _start_deployment(
         self, backend: Any, service: Any, task_definition: str, rollback_of: str | None = None
     ) -> None:
-        ledger = self._ledger(service)
-        with ledger.lock:
-            ledger.generation += 1
-            generation = ledger.generation
-            deployment = self._new_deployment(service, task_definition, rollback_of)
-            if rollback_of is not None:
-                ledger.rollback_ids.add(deployment["id"])
-            previous = [{**old, "status": "ACTIVE"} for old in service.deployments]
-            service.deployments = [deployment, *previous]
-            service.task_definition = task_definition
-            task_ids = self._launch_tasks(backend, service, deployment)
-            self._refresh_counts(service)
-            started = " ".join(f"(task {task_id})" for task_id in task_ids)
-            if task_ids:
-                self._record(
-                    service,
-                    f"(service {service.name}) has started {len(task_ids)} tasks: {started}.",
-                )
-            self._emit(service, "SERVICE_DEPLOYMENT_IN_PROGRESS", deployment)
-        profile = self._clock.profile
-        self._clock.after_wall(
-            profile.rollout_seconds
-            if profile.rollout_seconds is not None
-            else self._clock.wall_seconds(profile.task_start_seconds()),
-            lambda: self._finish(backend, service, deployment["id"], generation),
-        )
+        state = self._state(service)
+        deployment = self._new_deployment(service, task_definition, rollback_of)
+        fault = self._faults.take_rollout_fault(service.cluster_name, service.name)
+        state.deployments[deployment["id"]] = _Deployment(deployment["id"], fault=fault)
+        if rollback_of is not None:
+            state.rollback_ids.add(deployment["id"])
+        previous = [{**old, "status": "ACTIVE"} for old in service.deployments]
+        service.deployments = [deployment, *previous]
+        service.task_definition = task_definition
+        self._emit(service, "SERVICE_DEPLOYMENT_IN_PROGRESS", deployment)
+        self._reconcile(service)
 
     def _new_deployment(
         self, service: Any, task_definition: str, rollback_of: str | None
@@ -222,7 +216,7 @@ class EcsRollouts:
             "status": "PRIMARY",
             "taskDefinition": task_definition,
             "desiredCount": service.desired_count,
-            "pendingCount": service.desired_count,
+            "pendingCount": 0,
             "runningCount": 0,
             "failedTasks": 0,
             "createdAt": now,
@@ -235,54 +229,130 @@ class EcsRollouts:
             "rolloutStateReason": reason,
         }
 
-    def _finish(self, backend: Any, service: Any, deployment_id: str, generation: int) -> None:
-        ledger = self._ledger(service)
-        with ledger.lock:
-            if ledger.generation != generation or service.status != "ACTIVE":
-                return  # superseded by a newer deployment, or the service is gone
-            deployment = _find(service, deployment_id)
-            failure = self._failure_reason(backend, service, deployment)
-            if failure is None:
-                self._complete(backend, service, deployment, ledger)
-                return
-            rollback_to = self._fail(backend, service, deployment, failure, ledger)
-        if rollback_to is not None:
-            self._start_deployment(backend, service, rollback_to[1], rollback_of=rollback_to[0])
+    # -- the scheduler ---------------------------------------------------------------------------
 
-    def _failure_reason(self, backend: Any, service: Any, deployment: dict[str, Any]) -> str | None:
-        injected = self._faults.take_rollout_fault(service.cluster_name, service.name)
-        if injected is not None:
-            return injected
-        task_definition = backend.describe_task_definition(deployment["taskDefinition"])
-        for container in task_definition.container_definitions:
-            reason = image_pull_failure(container.get("image", ""), backend.account_id)
-            if reason is not None:
-                return reason
-        return None
+    def _reconcile(self, service: Any) -> None:
+        """Move the service towards its primary deployment: launch, stop, complete or fail."""
+        if service.status != "ACTIVE" or not service.deployments:
+            self._refresh_counts(service)
+            return
+        state = self._state(service)
+        primary = service.deployments[0]
+        info = state.deployments.get(primary["id"])
+        if info is None:
+            return
+        if not _subnets(service):
+            LOG.warning("service %s: tasks not simulated (no awsvpc subnets)", service.name)
+            self._maybe_complete(service, primary, [], 0)
+            return
+        desired = int(service.desired_count or 0)
+        mine = [task for task in state.tasks if task.started_by == primary["id"]]
+        alive = [task for task in mine if task.desired_status == "RUNNING"]
+        healthy = [task for task in alive if self._healthy(service, task)]
+        if primary["rolloutState"] != "FAILED":
+            if len(alive) > desired:  # scaled in
+                for task in sorted(alive, key=lambda item: item.status == "RUNNING")[
+                    : len(alive) - desired
+                ]:
+                    self._stop(
+                        service, task, f"Scaling activity initiated by (deployment {primary['id']})"
+                    )
+            elif len(alive) < desired:
+                self._launch(service, primary, info, desired - len(alive))
+        self._stop_old(service, primary, len(healthy), desired)
+        self._refresh_counts(service)
+        self._maybe_complete(service, primary, healthy, desired)
 
-    def _complete(
-        self, backend: Any, service: Any, deployment: dict[str, Any], ledger: _ServiceLedger
+    def _launch(
+        self, service: Any, deployment: dict[str, Any], info: _Deployment, count: int
     ) -> None:
-        for old in service.deployments:
-            if old["id"] != deployment["id"]:
-                self._stop_tasks(
-                    backend,
-                    service,
-                    old["id"],
-                    f"Scaling activity initiated by (deployment {deployment['id']})",
-                )
-        self._set_task_status(service, deployment["id"], "RUNNING")
+        now = time.monotonic()
+        if info.next_launch > now:
+            self._wake(service, info.next_launch - now)
+            return
+        backend = ecs_backends[service._account_id][service.region_name]
+        awsvpc = service.network_configuration["awsvpcConfiguration"]
+        try:
+            task_definition = backend.describe_task_definition(deployment["taskDefinition"])
+            cluster = backend._get_cluster(service.cluster_name)
+        except ServiceException:
+            return
+        state = self._state(service)
+        subnets = list(awsvpc["subnets"])
+        started: list[FargateTask] = []
+        failure = None
+        if info.fault is not None and info.fault.health != "unhealthy":
+            failure = info.fault.reason
+        for _ in range(count):
+            subnet = subnets[next(state.subnet_turn) % len(subnets)]
+            task = FargateTask(
+                backend=backend,
+                cluster=cluster,
+                task_definition=task_definition,
+                group=f"service:{service.name}",
+                started_by=deployment["id"],
+                awsvpc=awsvpc,
+                subnet_id=subnet,
+                platform_version=service.platform_version,
+            )
+            backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task  # type: ignore[assignment]
+            state.tasks.append(task)
+            self._service_of[task.id] = service.arn
+            self.tasks.launch(task, failure)
+            self._by_ip[str(task.private_ip)] = task
+            started.append(task)
+        if started:
+            names = " ".join(f"(task {task.id})" for task in started)
+            self._record(
+                service, f"(service {service.name}) has started {len(started)} tasks: {names}."
+            )
+
+    def _stop_old(self, service: Any, primary: dict[str, Any], healthy: int, desired: int) -> None:
+        """Stop old tasks as new ones become healthy, keeping minimumHealthyPercent in service."""
+        configuration = service.deployment_configuration or DEFAULT_DEPLOYMENT_CONFIGURATION
+        minimum = math.ceil(desired * int(configuration.get("minimumHealthyPercent", 100)) / 100)
+        if primary["rolloutState"] == "FAILED":
+            return
+        state = self._state(service)
+        old = [
+            task
+            for task in state.tasks
+            if task.started_by != primary["id"] and task.desired_status == "RUNNING"
+        ]
+        keep = max(0, minimum - healthy)
+        surplus = sorted(old, key=lambda task: task.status == "RUNNING")  # not-yet-running first
+        stopping = surplus[: max(0, len(old) - keep)]
+        if stopping:
+            reason = f"Scaling activity initiated by (deployment {primary['id']})"
+            for task in stopping:
+                self._stop(service, task, reason)
+            names = " ".join(f"(task {task.id})" for task in stopping)
+            self._record(
+                service,
+                f"(service {service.name}) has stopped {len(stopping)} running tasks: {names}.",
+            )
+
+    def _maybe_complete(
+        self, service: Any, primary: dict[str, Any], healthy: list[FargateTask], desired: int
+    ) -> None:
+        if primary["rolloutState"] != "IN_PROGRESS" or len(healthy) < desired:
+            return
+        state = self._state(service)
+        if any(
+            task.started_by != primary["id"] and task.status != "STOPPED" for task in state.tasks
+        ):
+            return  # old tasks still draining
         completed = {
-            **deployment,
-            "runningCount": deployment["desiredCount"],
-            "pendingCount": 0,
+            **primary,
             "rolloutState": "COMPLETED",
-            "rolloutStateReason": f"ECS deployment {deployment['id']} completed.",
+            "rolloutStateReason": f"ECS deployment {primary['id']} completed.",
             "updatedAt": _now(),
         }
         service.deployments = [completed]
         self._refresh_counts(service)
-        ledger.last_completed = (completed["id"], completed["taskDefinition"])
+        completed = service.deployments[0]
+        state.last_completed = (completed["id"], completed["taskDefinition"])
+        state.tasks = [task for task in state.tasks if task.status != "STOPPED"]
         self._record(
             service,
             f"(service {service.name}) (deployment {completed['id']}) deployment completed.",
@@ -290,142 +360,230 @@ class EcsRollouts:
         self._record(service, f"(service {service.name}) has reached a steady state.")
         self._emit(service, "SERVICE_DEPLOYMENT_COMPLETED", completed)
 
-    def _fail(
-        self,
-        backend: Any,
-        service: Any,
-        deployment: dict[str, Any],
-        reason: str,
-        ledger: _ServiceLedger,
-    ) -> tuple[str, str] | None:
-        """Mark the failure; return the (deployment id, task definition) to roll back to, if any."""
-        self._stop_tasks(backend, service, deployment["id"], reason, stop_code="TaskFailedToStart")
-        self._record(
-            service,
-            f"(service {service.name}) is unable to consistently start tasks successfully. "
-            "For more information, see the Troubleshooting section of the Amazon ECS "
-            "Developer Guide.",
-        )
+    def _failed_task(self, service: Any, task: FargateTask) -> None:
+        """A task of the primary deployment failed: throttle, and trip the breaker if due."""
+        primary = service.deployments[0] if service.deployments else None
+        if primary is None or task.started_by != primary["id"]:
+            return
+        if primary["rolloutState"] != "IN_PROGRESS":
+            return  # the breaker has tripped; nothing more to count
+        info = self._state(service).deployments[primary["id"]]
+        info.failed += 1
+        primary = {**primary, "failedTasks": info.failed, "updatedAt": _now()}
+        _replace(service, primary)
+        profile = self._clock.profile
+        if task.stop_code == "TaskFailedToStart":
+            info.backoff = min(
+                profile.launch_backoff_max,
+                max(profile.launch_backoff_first, info.backoff * 2),
+            )
+            if not info.throttled_once:
+                info.throttled_once = True
+                self._record(
+                    service,
+                    f"(service {service.name}) is unable to consistently start tasks "
+                    "successfully. For more information, see the Troubleshooting section of "
+                    "the Amazon ECS Developer Guide.",
+                )
+            delay = info.backoff
+        else:
+            delay = profile.replacement_delay
+        info.next_launch = time.monotonic() + self._wall(delay)
         breaker = (service.deployment_configuration or {}).get("deploymentCircuitBreaker") or {}
-        updated = {
-            **deployment,
-            "failedTasks": deployment["desiredCount"],
-            "pendingCount": 0,
-            "updatedAt": _now(),
-        }
-        if not breaker.get("enable"):
-            _replace(service, updated)  # ECS keeps retrying: still IN_PROGRESS, no event
-            self._refresh_counts(service)
-            return None
+        threshold = min(200, max(3, math.ceil(int(primary["desiredCount"] or 0) * 0.5)))
+        if breaker.get("enable") and info.failed >= threshold:
+            self._trip(service, primary, breaker)
+
+    def _trip(self, service: Any, primary: dict[str, Any], breaker: dict[str, Any]) -> None:
+        state = self._state(service)
         failed = {
-            **updated,
+            **primary,
             "rolloutState": "FAILED",
             "rolloutStateReason": _CIRCUIT_BREAKER_REASON,
+            "updatedAt": _now(),
         }
-        _replace(service, failed)
-        self._refresh_counts(service)
+        _replace(service, failed)  # its tasks still starting fail on their own, or are
+        self._refresh_counts(service)  # stopped by the rollback as old tasks
         self._record(
             service,
             f"(service {service.name}) (deployment {failed['id']}) deployment failed: "
             "tasks failed to start.",
         )
         self._emit(service, "SERVICE_DEPLOYMENT_FAILED", failed)
-        is_rollback = failed["id"] in ledger.rollback_ids
-        if breaker.get("rollback") and not is_rollback and ledger.last_completed is not None:
-            return ledger.last_completed
-        return None
+        is_rollback = failed["id"] in state.rollback_ids
+        if breaker.get("rollback") and not is_rollback and state.last_completed is not None:
+            backend = ecs_backends[service._account_id][service.region_name]
+            rollback_id, task_definition = state.last_completed
+            self._start_deployment(backend, service, task_definition, rollback_of=rollback_id)
 
-    def _scale(self, backend: Any, service: Any) -> None:
-        """A desired-count change without a new deployment: the primary follows it."""
-        primary = service.deployments[0] if service.deployments else None
-        if primary is None:
-            return
-        primary = {**primary, "desiredCount": service.desired_count, "updatedAt": _now()}
-        if primary["rolloutState"] == "COMPLETED":
-            primary["runningCount"] = service.desired_count
-            self._stop_tasks(backend, service, primary["id"], "Scaling activity")
-            task_ids = self._launch_tasks(backend, service, primary)
-            self._set_task_status(service, primary["id"], "RUNNING")
-            self._record(service, f"(service {service.name}) has started {len(task_ids)} tasks.")
-        _replace(service, primary)
-        self._refresh_counts(service)
+    # -- tasks and targets -----------------------------------------------------------------------
 
-    # -- tasks -----------------------------------------------------------------------------------
+    def _healthy(self, service: Any, task: FargateTask) -> bool:
+        """A task counts for the rollout once RUNNING and healthy in every target group."""
+        if task.status != "RUNNING" or task.desired_status != "RUNNING":
+            return False
+        return all(
+            self._targets.state(group_arn, target_id) == "healthy"
+            for group_arn, target_id, _ in task.registered
+        )
 
-    @staticmethod
-    def _launch_tasks(backend: Any, service: Any, deployment: dict[str, Any]) -> list[str]:
-        cluster = backend._get_cluster(service.cluster_name)
-        task_definition = backend.describe_task_definition(deployment["taskDefinition"])
-        task_ids: list[str] = []
-        for _ in range(int(deployment["desiredCount"] or 0)):
-            try:
-                task = ServiceTask(
-                    cluster=cluster,
-                    task_definition=task_definition,
-                    container_instance_arn=None,
-                    resource_requirements={},
-                    backend=backend,
-                    group=f"service:{service.name}",
-                    launch_type=service.launch_type or "FARGATE",
-                    started_by=deployment["id"],
-                    networking_configuration=service.network_configuration or None,
-                    platform_version=service.platform_version,
-                )
-            except InvalidParameterException:
-                LOG.warning(
-                    "service %s: tasks not simulated (no network configuration)", service.name
-                )
-                return task_ids
-            task.status = "PROVISIONING"
-            task.created_at = _now()
-            backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task
-            task_ids.append(task.id)
-        return task_ids
+    def _stop(self, service: Any, task: FargateTask, reason: str) -> None:
+        self.tasks.stop(task, "ServiceSchedulerInitiated", reason)
 
-    @staticmethod
-    def _service_tasks(service: Any, deployment_id: str) -> list[Any]:
-        backend = ecs_backends[service._account_id][service.region_name]
-        return [
-            task
-            for task in backend.tasks.get(service.cluster_name, {}).values()
-            if task.started_by == deployment_id and task.group == f"service:{service.name}"
-        ]
-
-    def _set_task_status(self, service: Any, deployment_id: str, status: str) -> None:
-        for task in self._service_tasks(service, deployment_id):
-            if task.status != "STOPPED":
-                task.status = status
-                task.started_at = _now()
-
-    def _stop_tasks(
-        self,
-        backend: Any,
-        service: Any,
-        deployment_id: str,
-        reason: str,
-        stop_code: str = "ServiceSchedulerInitiated",
-    ) -> None:
-        ec2 = _ec2_backend(backend)
-        for task in self._service_tasks(service, deployment_id):
+    def _task_changed(self, task: FargateTask) -> None:
+        with self._lock:
+            service_arn = self._service_of.get(task.id)
+            service = self._services.get(service_arn) if service_arn else None
+            if service is None:
+                return
+            stopping = task.status in ("DEACTIVATING", "DEPROVISIONING") and not task.stop_seen
+            if stopping:
+                task.stop_seen = True
             if task.status == "STOPPED":
+                self._forget(service, task)
+            elif stopping and _failed(task):
+                self._failed_task(service, task)
+            elif stopping and task.stop_code != "ServiceSchedulerInitiated":
+                info = self._state(service).deployments.get(task.started_by)
+                if info is not None:  # stopped by hand, or its essential container exited
+                    info.next_launch = time.monotonic() + self._wall(
+                        self._clock.profile.replacement_delay
+                    )
+            self._reconcile(service)
+
+    def _forget(self, service: Any, task: FargateTask) -> None:
+        """A stopped task leaves the scheduler's books (DescribeTasks still shows it)."""
+        self._by_ip.pop(str(task.private_ip), None)
+        for group_arn, target_id, _ in task.registered:
+            self._by_target.pop((group_arn, target_id), None)
+        self._service_of.pop(task.id, None)
+        state = self._state(service)
+        state.tasks = [item for item in state.tasks if item is not task]
+
+    def _register(self, task: FargateTask) -> list[tuple[str, str, int]]:
+        """ACTIVATING: register the task's IP in each of its service's target groups."""
+        with self._lock:
+            service = self._services.get(self._service_of.get(task.id, ""))
+            if service is None or not service.load_balancers:
+                return []
+            backend = elbv2_backends[task.account_id][task.region_name]
+            registered: list[tuple[str, str, int]] = []
+            for balancer in service.load_balancers:
+                group_arn = balancer.get("targetGroupArn")
+                if not group_arn or task.private_ip is None:
+                    continue
+                port = int(balancer.get("containerPort") or 0)
+                self._by_target[(group_arn, task.private_ip)] = task
+                try:
+                    backend.register_targets(group_arn, [{"Id": task.private_ip, "Port": port}])
+                except ServiceException as error:  # the target group was deleted meanwhile
+                    LOG.warning("task %s: cannot register in %s: %s", task.id, group_arn, error)
+                    continue
+                registered.append((group_arn, task.private_ip, port))
+                self._record(
+                    service,
+                    f"(service {service.name}) registered 1 targets in (target-group {group_arn})",
+                )
+            return registered
+
+    def _deregister(self, task: FargateTask) -> float:
+        """DEACTIVATING: drain the task's targets; the longest deregistration delay (simulated)."""
+        backend = elbv2_backends[task.account_id][task.region_name]
+        longest = 0.0
+        for group_arn, target_id, port in task.registered:
+            group = backend.target_groups.get(group_arn)
+            if group is None:
                 continue
-            task.status = "STOPPED"
-            task.desired_status = "STOPPED"
-            task.stopped_reason = reason
-            task.stop_code = stop_code
-            task.stopped_at = _now()
-            for attachment in task.attachments:
-                for detail in attachment.get("details", []):
-                    if detail["name"] == "networkInterfaceId":
-                        with contextlib.suppress(Exception):
-                            ec2.delete_network_interface(detail["value"])
+            try:
+                backend.deregister_targets(group_arn, [{"Id": target_id, "Port": port}])
+            except ServiceException:
+                continue
+            longest = max(longest, deregistration_delay(group))
+        return longest
+
+    def _probe(self, group: FakeTargetGroup, target_id: str, port: int) -> Probe | None:
+        with self._lock:
+            task = self._by_target.get((group.arn, target_id)) or self._by_ip.get(target_id)
+            if task is None:
+                return None
+            if task.status not in ("ACTIVATING", "RUNNING"):
+                return _NOT_LISTENING
+            if not any(port in container.ports for container in task.containers):
+                return _NOT_LISTENING
+            service = self._services.get(self._service_of.get(task.id, ""))
+            if service is not None:
+                info = self._state(service).deployments.get(task.started_by)
+                if info is not None and info.fault is not None and info.fault.health == "unhealthy":
+                    return _UNHEALTHY
+            return PASSING
+
+    def _target_changed(self, group_arn: str, target_id: str, state: str) -> None:
+        with self._lock:
+            task = self._by_target.get((group_arn, target_id))
+            if task is None:
+                return
+            service = self._services.get(self._service_of.get(task.id, ""))
+            if service is None:
+                return
+            if state == "unhealthy" and task.desired_status == "RUNNING":
+                self._record(
+                    service,
+                    f"(service {service.name}) (port {_port_of(task, group_arn)}) is unhealthy in "
+                    f"(target-group {group_arn}) due to (reason Health checks failed).",
+                )
+                grace = float(getattr(service, "health_check_grace_period_seconds", 0) or 0)
+                ran = 0.0
+                if task.started_at is not None:
+                    ran = (_now() - task.started_at).total_seconds() / max(
+                        self._clock.time_scale, 1e-9
+                    )
+                reason = f"{_HEALTH_CHECK_FAILURE} in (target-group {group_arn})"
+                self._clock.after(
+                    max(0.0, grace - ran),
+                    lambda: self._stop_unhealthy(service, task, reason),
+                )
+                return
+            self._reconcile(service)
+
+    def _stop_unhealthy(self, service: Any, task: FargateTask, reason: str) -> None:
+        with self._lock:
+            if task.desired_status == "RUNNING":
+                self._stop(service, task, reason)
 
     # -- bookkeeping -----------------------------------------------------------------------------
 
-    @staticmethod
-    def _refresh_counts(service: Any) -> None:
-        service.running_count = sum(int(item["runningCount"]) for item in service.deployments)
-        service.pending_count = sum(int(item["pendingCount"]) for item in service.deployments)
+    def _wall(self, simulated: float) -> float:
+        if self._clock.profile.rollout_seconds is not None:
+            return 0.0
+        return self._clock.wall_seconds(simulated)
+
+    def _wake(self, service: Any, seconds: float) -> None:
+        state = self._state(service)
+        due = time.monotonic() + seconds
+        if state.wake_at > time.monotonic() and state.wake_at <= due + 1e-3:
+            return
+        state.wake_at = due
+
+        def wake() -> None:
+            with self._lock:
+                self._reconcile(service)
+
+        self._clock.after_wall(seconds + 1e-3, wake)
+
+    def _refresh_counts(self, service: Any) -> None:
+        state = self._state(service)
+        updated = []
+        for deployment in service.deployments:
+            mine = [task for task in state.tasks if task.started_by == deployment["id"]]
+            running = sum(1 for task in mine if task.status == "RUNNING")
+            pending = sum(1 for task in mine if task.status in STARTING)
+            if (deployment["runningCount"], deployment["pendingCount"]) == (running, pending):
+                updated.append(deployment)
+            else:
+                updated.append({**deployment, "runningCount": running, "pendingCount": pending})
+        service.deployments = updated
+        service.running_count = sum(int(item["runningCount"]) for item in updated)
+        service.pending_count = sum(int(item["pendingCount"]) for item in updated)
 
     @staticmethod
     def _record(service: Any, message: str) -> None:
@@ -451,20 +609,128 @@ class EcsRollouts:
         )
         self._router.publish(service._account_id, service.region_name, "default", event)
 
+    # -- tasks run by hand -------------------------------------------------------------------------
+
+    def run_task(self, response: Any) -> ActionResult:
+        backend = response.ecs_backend
+        param = response._get_param
+        cluster = _cluster(backend, param("cluster", "default"))
+        count = int(param("count", 1) or 1)
+        if not 1 <= count <= 10:
+            raise InvalidParameterException("count must be between 1 and 10.")
+        task_definition = _task_definition(backend, param("taskDefinition"))
+        launch_type = param("launchType")
+        strategy = param("capacityProviderStrategy")
+        if launch_type and strategy:
+            raise InvalidParameterException(
+                "Specify either Launch Type or Capacity Provider Strategy, but not both."
+            )
+        if launch_type not in (None, "FARGATE"):
+            raise InvalidParameterException(
+                f"localcloud runs Fargate tasks only; launchType {launch_type} is not emulated."
+            )
+        awsvpc = (param("networkConfiguration") or {}).get("awsvpcConfiguration")
+        if not awsvpc:
+            raise InvalidParameterException(
+                "Network Configuration must be provided when networkMode 'awsvpc' is specified."
+            )
+        subnets = list(awsvpc.get("subnets") or [])
+        if not subnets:
+            raise InvalidParameterException("subnets can not be empty.")
+        _check_network(backend, subnets, list(awsvpc.get("securityGroups") or []))
+        group = param("group") or f"family:{task_definition.family}"
+        started_by = param("startedBy") or ""
+        tasks = []
+        with self._lock:
+            for index in range(count):
+                task = FargateTask(
+                    backend=backend,
+                    cluster=cluster,
+                    task_definition=task_definition,
+                    group=group,
+                    started_by=started_by,
+                    awsvpc=awsvpc,
+                    subnet_id=subnets[index % len(subnets)],
+                    overrides=param("overrides"),
+                    tags=param("tags"),
+                    platform_version=param("platformVersion"),
+                    capacity_provider_name=(strategy or [{}])[0].get("capacityProvider"),
+                )
+                backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task
+                self.tasks.launch(task)
+                tasks.append(task)
+        return ActionResult({"tasks": tasks, "failures": []})
+
+    def stop_task(self, response: Any) -> ActionResult:
+        backend = response.ecs_backend
+        cluster = _cluster(backend, response._get_param("cluster", "default"))
+        wanted = str(response._get_param("task") or "")
+        task = _find_task(backend, cluster.name, wanted)
+        if task is None:
+            raise InvalidParameterException("The referenced task was not found.")
+        reason = response._get_param("reason") or "Task stopped by user"
+        with self._lock:
+            if isinstance(task, FargateTask):
+                self.tasks.stop(task, "UserInitiated", reason)
+            else:  # one of moto's own (EC2 launch type)
+                task.desired_status, task.stopped_reason = "STOPPED", reason
+        return ActionResult({"task": task})
+
+    def describe_tasks(self, response: Any) -> ActionResult:
+        backend = response.ecs_backend
+        cluster = _cluster(backend, response._get_param("cluster", "default"))
+        wanted = list(response._get_param("tasks") or [])
+        if not wanted:
+            raise InvalidParameterException("Tasks cannot be empty.")
+        found, failures = [], []
+        for name in wanted:
+            task = _find_task(backend, cluster.name, name)
+            if task is None:
+                failures.append({"arn": name, "reason": "MISSING"})
+            else:
+                found.append(task)
+        if "TAGS" in (response._get_param("include") or []):
+            response._include_in_response(DESCRIBE_TASKS_TAGS)
+        else:
+            response._exclude_from_response(DESCRIBE_TASKS_TAGS)
+        return ActionResult({"tasks": found, "failures": failures})
+
+    def list_tasks(self, response: Any) -> ActionResult:
+        backend = response.ecs_backend
+        param = response._get_param
+        cluster = _cluster(backend, param("cluster", "default"))
+        desired = param("desiredStatus") or "RUNNING"
+        service_name = param("serviceName")
+        family = param("family")
+        started_by = param("startedBy")
+        arns = []
+        for task in backend.tasks.get(cluster.name, {}).values():
+            if task.desired_status != desired:
+                continue
+            if service_name and task.group != f"service:{str(service_name).split('/')[-1]}":
+                continue
+            if started_by and task.started_by != started_by:
+                continue
+            if family and task.task_definition_arn.split("/")[-1].split(":")[0] != family:
+                continue
+            arns.append(task.task_arn)
+        return ActionResult({"taskArns": arns})
+
     # -- moto patches ----------------------------------------------------------------------------
 
     def install(self, patcher: Patcher) -> None:
-        rollouts = self
+        services = self
         original_create = EC2ContainerServiceResponse.create_service
         original_update = EC2ContainerServiceResponse.update_service
         original_delete = EC2ContainerServiceBackend.delete_service
-        original_list_tasks = EC2ContainerServiceBackend.list_tasks
+        original_call_action = EC2ContainerServiceResponse.call_action
 
         def create_service(response: Any) -> Any:
+            _check_load_balancers(response)
             result = original_create(response)
             service = _service_in(result)
             _as_aws_describes(service, response._get_param)
-            rollouts.on_created(
+            services.on_created(
                 response.ecs_backend, service, response._get_param("deploymentConfiguration")
             )
             return result
@@ -481,33 +747,155 @@ class EcsRollouts:
             result = original_update(response)
             force = bool(response._get_param("forceNewDeployment", False))
             requested = response._get_param("deploymentConfiguration")
-            rollouts.on_updated(response.ecs_backend, _service_in(result), before, requested, force)
+            services.on_updated(response.ecs_backend, _service_in(result), before, requested, force)
             return result
 
         def delete_service(backend: Any, cluster_name: str, service_name: str, force: bool) -> Any:
             service = original_delete(backend, cluster_name, service_name, force)
-            rollouts.on_deleted(backend, service)
+            services.on_deleted(service)
             return service
 
-        def list_tasks(backend: Any, *args: Any, **kwargs: Any) -> list[Any]:
-            tasks = original_list_tasks(backend, *args, **kwargs)
-            desired_status = kwargs.get("desiredStatus") or (args[5] if len(args) > 5 else None)
-            if not desired_status:  # ECS lists only tasks meant to run unless asked otherwise
-                tasks = [task for task in tasks if task.desired_status == "RUNNING"]
-            service_name = kwargs.get("service_name") or (args[4] if len(args) > 4 else None)
-            if not service_name:
-                return tasks
-            return [
-                task for task in tasks if task.group == f"service:{service_name.split('/')[-1]}"
-            ]
+        def call_action(response: Any) -> TYPE_RESPONSE:
+            try:
+                return original_call_action(response)
+            except ServiceException:
+                raise
+            except Exception as error:
+                LOG.warning(
+                    "ECS %s failed inside moto: %s", response._get_action(), error, exc_info=True
+                )
+                fault = InvalidParameterException(str(error) or type(error).__name__)
+                status, headers, body = response.serialized(ActionResult(fault))
+                headers, body = response._enrich_response(headers, body)
+                return status, headers, body
 
         patcher.replace(EC2ContainerServiceResponse, "create_service", create_service)
         patcher.replace(EC2ContainerServiceResponse, "update_service", update_service)
         patcher.replace(EC2ContainerServiceBackend, "delete_service", delete_service)
-        patcher.replace(EC2ContainerServiceBackend, "list_tasks", list_tasks)
-        # moto's awsvpc tasks read the ENI's private DNS name, which it sets only in VPCs with
-        # DNS hostnames enabled: give every ENI a default so such tasks can be created.
+        # moto's ENIs have a private DNS name only in VPCs with DNS hostnames enabled
         patcher.replace(NetworkInterface, "private_dns_name", None)
+        # moto finds an action's handler among the response class's functions
+        for name in ("run_task", "stop_task", "describe_tasks", "list_tasks"):
+            patcher.replace(EC2ContainerServiceResponse, name, _handler(getattr(services, name)))
+        patcher.replace(EC2ContainerServiceResponse, "call_action", call_action)
+
+
+def _handler(method: Callable[[Any], ActionResult]) -> Callable[[Any], ActionResult]:
+    def handle(response: Any) -> ActionResult:
+        return method(response)
+
+    return handle
+
+
+# -- ECS's validation ---------------------------------------------------------------------------
+
+
+def _cluster(backend: Any, name: str) -> Any:
+    try:
+        return backend._get_cluster(name)
+    except ClusterNotFoundException:
+        raise
+    except Exception as error:
+        raise ClusterNotFoundException from error
+
+
+def _task_definition(backend: Any, name: str | None) -> Any:
+    if not name:
+        raise InvalidParameterException("Task Definition can not be blank.")
+    try:
+        definition = backend.describe_task_definition(name)
+    except TaskDefinitionNotFoundException:
+        raise EcsClientException("Unable to describe task definition.") from None
+    if definition.status != "ACTIVE":
+        raise EcsClientException("TaskDefinition is inactive")
+    return definition
+
+
+def _check_network(backend: Any, subnets: list[str], groups: list[str]) -> None:
+    ec2 = ec2_backends[backend.account_id][backend.region_name]
+    for subnet in subnets:
+        try:
+            ec2.get_subnet(subnet)
+        except Exception:  # noqa: BLE001
+            raise InvalidParameterException(
+                f"Error retrieving subnet information for [{subnet}]: The subnet ID '{subnet}' "
+                "does not exist"
+            ) from None
+    for group in groups:
+        if ec2.get_security_group_from_id(group) is None:
+            raise InvalidParameterException(
+                f"Error retrieving security group information for [{group}]: The security group "
+                f"'{group}' does not exist"
+            )
+
+
+def _check_load_balancers(response: Any) -> None:
+    """CreateService checks each load balancer entry as ECS does, before anything is made."""
+    balancers = response._get_param("loadBalancers") or []
+    if not balancers:
+        return
+    backend = response.ecs_backend
+    definition = _task_definition(backend, response._get_param("taskDefinition"))
+    elbv2 = elbv2_backends[backend.account_id][backend.region_name]
+    for balancer in balancers:
+        group_arn = balancer.get("targetGroupArn")
+        name, port = balancer.get("containerName"), balancer.get("containerPort")
+        container = next(
+            (item for item in definition.container_definitions if item.get("name") == name), None
+        )
+        if container is None:
+            raise InvalidParameterException(
+                f"The container {name} does not exist in the task definition."
+            )
+        ports = {mapping.get("containerPort") for mapping in container.get("portMappings") or []}
+        if port not in ports:
+            raise InvalidParameterException(
+                f"The container {name} did not have a container port {port} defined."
+            )
+        if group_arn:
+            group = elbv2.target_groups.get(group_arn)
+            if group is None:
+                raise InvalidParameterException(
+                    "Unable to assume role and validate the specified targetGroupArn. Please "
+                    "verify that the ECS service role being passed has the proper permissions."
+                )
+            if definition.network_mode == "awsvpc" and group.target_type != "ip":
+                raise InvalidParameterException(
+                    f"The provided target group {group_arn} has target type "
+                    f"{group.target_type}, which is incompatible with the awsvpc network mode "
+                    "specified in the task definition."
+                )
+            if not group.load_balancer_arns:
+                raise InvalidParameterException(
+                    f"The target group with targetGroupArn {group_arn} does not have an "
+                    "associated load balancer."
+                )
+
+
+def _find_task(backend: Any, cluster_name: str, wanted: str) -> Any | None:
+    if not wanted:
+        return None
+    wanted_id = wanted.rsplit("/", maxsplit=1)[-1]
+    for arn, task in backend.tasks.get(cluster_name, {}).items():
+        if arn == wanted or arn.split("/")[-1] == wanted_id:
+            return task
+    return None
+
+
+def _failed(task: FargateTask) -> bool:
+    """Whether a stopping task counts as failed: it never started, or failed its checks."""
+    return task.stop_code == "TaskFailedToStart" or (task.stopped_reason or "").startswith(
+        _HEALTH_CHECK_FAILURE
+    )
+
+
+def _subnets(service: Any) -> list[str]:
+    awsvpc = (service.network_configuration or {}).get("awsvpcConfiguration") or {}
+    return list(awsvpc.get("subnets") or [])
+
+
+def _port_of(task: FargateTask, group_arn: str) -> int:
+    return next((port for arn, _, port in task.registered if arn == group_arn), 0)
 
 
 def _as_aws_describes(service: Any, param: Callable[..., Any]) -> None:
@@ -542,10 +930,6 @@ def _merged_configuration(
     return merged
 
 
-def _find(service: Any, deployment_id: str) -> dict[str, Any]:
-    return next(item for item in service.deployments if item["id"] == deployment_id)
-
-
 def _replace(service: Any, deployment: dict[str, Any]) -> None:
     """Swap in a new version of a deployment (a new list: describes may be reading the old one)."""
     service.deployments = [
@@ -560,7 +944,3 @@ def _service_arn(service: Any) -> str:
         f"arn:{partition}:ecs:{service.region_name}:{service._account_id}:"
         f"service/{service.cluster_name}/{service.name}"
     )
-
-
-def _ec2_backend(backend: Any) -> Any:
-    return ec2_backends[backend.account_id][backend.region_name]

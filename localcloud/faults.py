@@ -14,10 +14,12 @@ A fault is written as a small mapping (YAML/JSON file, Python dict or HTTP body)
       delay: 5                      # optional; hold the answer this many seconds. Without
                                     # `error` the call is made and only its answer is late
                                     # (a caller with a shorter timeout never sees it)
-    - rollout: web                  # ECS service name
-      cluster: default              # optional
+    - rollout: web                  # ECS service name: its next deployment's tasks fail to
+      cluster: default              # start (optional)
       reason: "CannotPullContainerError: ..."   # optional
-      times: 1
+      health: unhealthy             # optional: the tasks start, but fail their load balancer
+                                    # health checks instead
+      times: 1                      # deployments
     - event: drop                   # or: duplicate
       source: aws.ecs               # optional filters
       detail-type: ECS Deployment State Change
@@ -94,6 +96,7 @@ class RolloutFault:
     cluster: str | None = None
     reason: str = DEFAULT_ROLLOUT_REASON
     times: int | None = None
+    health: str | None = None  # "unhealthy": tasks start, their targets fail health checks
 
     def matches(self, cluster: str, service: str) -> bool:
         return self.service == service and self.cluster in (None, cluster)
@@ -131,7 +134,7 @@ _KEYS = {
         "user_agent",
         "body",
     ),
-    "rollout": ("rollout", "cluster", "reason", "times"),
+    "rollout": ("rollout", "cluster", "reason", "times", "health"),
     "event": ("event", "source", "detail-type", "detail_type", "times", "copies"),
 }
 
@@ -214,12 +217,16 @@ def _api_fault(fields: _Fields) -> Fault:
 
 
 def _rollout_fault(fields: _Fields) -> Fault:
+    health = fields.text("health")
+    if health not in (None, "unhealthy"):
+        fields.problem("health", f"must be unhealthy, got {health!r}")
     return fields.done(
         RolloutFault(
             service=fields.text("rollout") or "",
             cluster=fields.text("cluster"),
             reason=fields.text("reason") or DEFAULT_ROLLOUT_REASON,
             times=fields.count("times", 1),
+            health=health,
         )
     )
 
@@ -379,13 +386,13 @@ class FaultBook:
                 return fault
         return None
 
-    def take_rollout_fault(self, cluster: str, service: str) -> str | None:
-        """The failure reason when the next rollout of this service must fail."""
+    def take_rollout_fault(self, cluster: str, service: str) -> RolloutFault | None:
+        """How the next deployment of this service must fail, if it must."""
         with self._lock:
             for fault in self._faults:
                 if isinstance(fault, RolloutFault) and fault.matches(cluster, service):
                     self._consume(fault)
-                    return fault.reason
+                    return fault
         return None
 
     def event_copies(self, event: Mapping[str, Any]) -> int:

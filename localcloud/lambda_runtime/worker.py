@@ -16,7 +16,7 @@ import resource
 import sys
 import time
 import traceback
-from typing import Any
+from typing import Any, SupportsIndex
 
 
 class LambdaContext:
@@ -35,7 +35,7 @@ class LambdaContext:
         self._deadline_ms: int = int(request["deadline_ms"])
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, self._deadline_ms - int(time.time() * 1000))
+        return max(0, self._deadline_ms - int(CLOCK.now() * 1000))
 
 
 class HandlerLoadError(Exception):
@@ -150,6 +150,7 @@ def serve(requests: Any, responses: Any, config: dict[str, Any]) -> None:
             _log_error(init_error)
             outcome = {"errored": True, "payload": json.dumps(init_error)}
         else:
+            CLOCK.start(int(request["deadline_ms"]))
             context = LambdaContext(config, request)
             outcome = run_handler(handler, json.loads(request["event"]), context)
         sys.stdout.flush()
@@ -163,25 +164,48 @@ def serve(requests: Any, responses: Any, config: dict[str, Any]) -> None:
             return  # Lambda retries initialisation in a fresh environment next time.
 
 
-def compress_sleeps(time_scale: float) -> None:
-    """The local cloud's clock runs `1 / time_scale` times faster than the wall clock: a
-    handler (or a boto3 waiter, or botocore's retry back-off) that sleeps N seconds waits
-    N * time_scale, the time the cloud needs to move N simulated seconds on. The clock a handler
-    reads stays real, so what it writes agrees with the cloud's timestamps."""
-    if time_scale == 1.0:
-        return
-    real_sleep = time.sleep
+class CompressedTime:
+    """The local cloud's clock runs `1 / time_scale` times faster than the wall clock: a handler
+    (or a boto3 waiter, or botocore's retry back-off) that sleeps N seconds waits N * time_scale,
+    the time the cloud needs to move N simulated seconds on. The invocation's clock counts the
+    full N: `get_remaining_time_in_millis` shrinks by N, and a sleep that would outlast the
+    function's Timeout hangs until the runtime kills the sandbox, as Lambda would. The wall clock
+    a handler reads (`time.time()`) stays real, so what it writes agrees with the cloud's
+    timestamps."""
 
-    def sleep(seconds: float) -> None:
-        real_sleep(max(0.0, seconds) * time_scale)
+    def __init__(self, time_scale: float) -> None:
+        self.time_scale = time_scale
+        self.skipped = 0.0  # simulated seconds slept beyond the real time they took
+        self.deadline = float("inf")  # time.time() at which the invocation times out
+        self._real_sleep = time.sleep
 
-    time.sleep = sleep
+    def start(self, deadline_ms: int) -> None:
+        self.skipped, self.deadline = 0.0, deadline_ms / 1000
+
+    def now(self) -> float:
+        return time.time() + self.skipped
+
+    def sleep(self, seconds: float | SupportsIndex) -> None:
+        wanted = max(0.0, float(seconds))
+        if self.now() + wanted > self.deadline:
+            self._real_sleep(max(0.0, self.deadline - time.time()) + 60)  # killed meanwhile
+            return
+        self._real_sleep(wanted * self.time_scale)
+        self.skipped += wanted * (1 - self.time_scale)
+
+    def install(self) -> None:
+        if self.time_scale != 1.0:
+            time.sleep = self.sleep
+
+
+CLOCK = CompressedTime(1.0)
 
 
 def main() -> None:
     request_fd, response_fd = int(sys.argv[1]), int(sys.argv[2])
     config = json.loads(sys.argv[3])
-    compress_sleeps(float(config.get("time_scale", 1.0)))
+    CLOCK.time_scale = float(config.get("time_scale", 1.0))
+    CLOCK.install()
     sys.path[:0] = config["import_paths"]
     sys.path.extend(config["site_packages"])
     os.chdir(config["import_paths"][0])
