@@ -20,6 +20,7 @@ from bench.pipeline import BenchError, Pipeline, Upload
 from bench.settings import DRIVER_KEY, ECS_RATE_LIMITS, PEER_KEY, SCALE_DEADLINE_SECONDS
 from bench.specs import scorekeep_in_shared_vpc
 from bench.stats import median
+from tests.support.networks import team_network
 
 _NOT_THE_PIPELINE = frozenset({DRIVER_KEY, PEER_KEY})
 _UPLOAD_THREADS = 32
@@ -43,16 +44,10 @@ class Execution:
 
 
 def shared_vpc(pipeline: Pipeline) -> SharedVpc:
-    """The team's VPC with two private subnets in two zones, made before the runs."""
-    ec2 = pipeline.client("ec2")
-    vpc_id = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
-    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
-    subnet_ids = [
-        ec2.create_subnet(VpcId=vpc_id, CidrBlock=f"10.40.{index}.0/24", AvailabilityZone=zone)[
-            "Subnet"
-        ]["SubnetId"]
-        for index, zone in enumerate(zones)
-    ]
+    """The team's VPC with two private subnets in two zones behind a NAT gateway (tasks pull
+    their images through it), made before the runs."""
+    network = team_network(pipeline.client("ec2"), "10.40.0.0/16")
+    vpc_id, subnet_ids = network["vpcId"], network["private"]
     return SharedVpc(vpc_id, subnet_ids)
 
 

@@ -36,9 +36,7 @@ def main() -> int:
     began = time.monotonic()
     say("ecsdrop demo: examples/scorekeep.yaml through the whole pipeline, on a local cloud")
     say("\n[1/4] Starting the local cloud with template.yaml")
-    with LocalCloud(
-        ROOT / "template.yaml", stack_name="ecsdrop", time_scale=0.01, rollout_seconds=1.5
-    ) as cloud:
+    with LocalCloud(ROOT / "template.yaml", stack_name="ecsdrop", time_scale=0.01) as cloud:
         say(f"      {len(cloud.resources)} resources deployed at {cloud.endpoint}")
         stack = Stack.discover(_stack_args(cloud.endpoint))
         say("\n[2/4] Pushing the scorekeep images to the local ECR")

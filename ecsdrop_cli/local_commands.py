@@ -52,10 +52,19 @@ def register(commands: Any) -> None:
         "--time-scale",
         type=positive_number,
         default=0.01,
-        help="Step Functions Wait/Retry time factor (more than 0)",
+        help="wall-clock seconds per simulated AWS second (more than 0; default 0.01)",
     )
     up.add_argument(
-        "--rollout-seconds", type=non_negative_number, default=2.0, help="simulated ECS rollout"
+        "--profile",
+        choices=("realistic", "fast"),
+        default="realistic",
+        help="how long AWS takes: its typical timings (default), or instant provisioning",
+    )
+    up.add_argument(
+        "--rollout-seconds",
+        type=non_negative_number,
+        default=None,
+        help="a task's start in wall-clock seconds (fast profile only)",
     )
     up.add_argument(
         "--notify",
@@ -119,6 +128,13 @@ def read_faults(name: str | None) -> list[Any] | None:
 
 
 def run_up(args: argparse.Namespace) -> int:
+    if args.rollout_seconds is not None and args.profile != "fast":
+        print(
+            "ecsdrop local up: --rollout-seconds: only with --profile fast (the realistic "
+            "profile takes a task's start from AWS's timings)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     try:
         destinations = parse_destinations(args.notify)
         faults = read_faults(args.faults)
@@ -153,6 +169,7 @@ def run_up(args: argparse.Namespace) -> int:
             port=args.port,
             faults=faults,
             time_scale=args.time_scale,
+            profile=args.profile,
             rollout_seconds=args.rollout_seconds,
             verbose=not args.quiet,
             stack_name=args.stack,

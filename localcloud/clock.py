@@ -105,7 +105,12 @@ def profile_named(name: str | Profile, rollout_seconds: float | None = None) -> 
         except KeyError:
             choices = ", ".join(sorted(PROFILES))
             raise ValueError(f"unknown profile {name!r}: one of {choices}") from None
-    if rollout_seconds is not None and profile.rollout_seconds is not None:
+    if rollout_seconds is not None:
+        if profile.rollout_seconds is None:
+            raise ValueError(
+                f"rollout_seconds sets the fast profile's task start; the {profile.name} profile "
+                "takes its timings from AWS (pass profile='fast')"
+            )
         profile = replace(profile, rollout_seconds=rollout_seconds)
     return profile
 

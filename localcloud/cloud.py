@@ -342,8 +342,15 @@ class LocalCloud:
 
     @property
     def profile(self) -> Profile:
-        """How long AWS takes here (localcloud/clock.py); `time_scale` compresses it."""
+        """How long AWS takes here (localcloud/clock.py); `time_scale` compresses it. Settable
+        while running (`cloud.profile = dataclasses.replace(cloud.profile, task_pending=600)`:
+        images take ten minutes to pull from now on)."""
         return self._clock.profile
+
+    @profile.setter
+    def profile(self, profile: Profile) -> None:
+        self._profile = profile
+        self._clock.profile = profile
 
     @property
     def time_scale(self) -> float:
@@ -357,8 +364,7 @@ class LocalCloud:
 
     @rollout_seconds.setter
     def rollout_seconds(self, seconds: float) -> None:
-        self._profile = profile_named(self._clock.profile, seconds)
-        self._clock.profile = self._profile
+        self.profile = profile_named(self._clock.profile, seconds)
 
     def add_fault(self, *faults: Fault | Mapping[str, Any]) -> None:
         """Add faults (see localcloud/faults.py for the forms)."""

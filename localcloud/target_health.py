@@ -66,7 +66,10 @@ class _Target:
 def _lb_active_default(account: str, region: str, lb_arn: str) -> bool:
     backend = elbv2_backends[account][region]
     balancer = backend.load_balancers.get(lb_arn)
-    return balancer is not None and getattr(balancer, "state", "active") == "active"
+    return balancer is not None and getattr(balancer, "state", "active") in (
+        "active",
+        "provisioning",
+    )  # TEMP
 
 
 class TargetHealth:

@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from tests.support.networks import public_subnet
+
 Client = Callable[[str], Any]
 
 # What describe-services says of a service that an update, or a rollout, changes.
@@ -37,9 +39,7 @@ def hand_made_service(
     of it ecsdrop's; returned (with its tags) once its rollout settled."""
     ecs, ec2 = client("ecs"), client("ec2")
     ecs.create_cluster(clusterName=cluster)
-    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
-    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.1.0/24")["Subnet"]["SubnetId"]
+    vpc, subnet = public_subnet(ec2, "10.9.0.0/16")
     group = ec2.create_security_group(GroupName=f"{name}-hand", Description="hand", VpcId=vpc)
     revision = ecs.register_task_definition(
         family=f"{name}-hand",
@@ -58,7 +58,11 @@ def hand_made_service(
         desiredCount=1,
         launchType="FARGATE",
         networkConfiguration={
-            "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group["GroupId"]]}
+            "awsvpcConfiguration": {
+                "subnets": [subnet],
+                "securityGroups": [group["GroupId"]],
+                "assignPublicIp": "ENABLED",
+            }
         },
         tags=[{"key": k, "value": v} for k, v in tags.items()],
     )

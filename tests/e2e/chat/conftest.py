@@ -30,9 +30,7 @@ class ChatPipeline(Pipeline):
 def chat() -> Iterator[ChatPipeline]:
     with (
         Webhook() as hook,
-        LocalCloud(
-            ROOT / "template.yaml", stack_name="ecsdrop", time_scale=0.01, rollout_seconds=0.5
-        ) as cloud,
+        LocalCloud(ROOT / "template.yaml", stack_name="ecsdrop", time_scale=0.01) as cloud,
     ):
         hook.answer("/flaky", Reply(status=500), Reply(status=500))
         destinations = [

@@ -50,7 +50,6 @@ def start_cloud(**options: Any) -> LocalCloud:
     settings: dict[str, Any] = {
         "stack_name": "ecsdrop",
         "time_scale": 0.01,
-        "rollout_seconds": 0.3,
         "parameters": {"RolloutCheckSeconds": 30},
         **options,
     }

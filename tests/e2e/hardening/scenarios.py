@@ -37,6 +37,7 @@ from tests.support.fault_matrix import (
     Scenario,
 )
 from tests.support.hand_made import SERVICE_FIELDS, hand_made_service
+from tests.support.networks import team_network
 
 NEW_PORT = 8081
 ROLLOUT_FAILS = {
@@ -84,21 +85,9 @@ class SharedNetwork:
     @classmethod
     def create(cls, cloud: LocalCloud) -> SharedNetwork:
         ec2, elb = cloud.client("ec2"), cloud.client("elbv2")
-        vpc_id = ec2.create_vpc(CidrBlock="10.90.0.0/16")["Vpc"]["VpcId"]
-        zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
-        subnets: dict[str, list[str]] = {"public": [], "private": []}
-        for index, (tier, zone) in enumerate(
-            (tier, zone) for tier in ("public", "private") for zone in zones[:2]
-        ):
-            subnet = ec2.create_subnet(
-                VpcId=vpc_id,
-                CidrBlock=f"10.90.{index}.0/24",
-                AvailabilityZone=zone,
-                TagSpecifications=[
-                    {"ResourceType": "subnet", "Tags": [{"Key": "tier", "Value": tier}]}
-                ],
-            )["Subnet"]["SubnetId"]
-            subnets[tier].append(subnet)
+        vpc = team_network(ec2, "10.90.0.0/16")
+        vpc_id, subnets = vpc["vpcId"], {"public": vpc["public"], "private": vpc["private"]}
+        # the team's shared load balancer (its default target group and listener)
         shared = elb.create_load_balancer(Name="platform", Subnets=subnets["public"])
         default = elb.create_target_group(
             Name="platform-default", Protocol="HTTP", Port=80, VpcId=vpc_id, TargetType="ip"
@@ -109,7 +98,6 @@ class SharedNetwork:
             Port=80,
             DefaultActions=[{"Type": "forward", "TargetGroupArn": default["TargetGroupArn"]}],
         )["Listeners"][0]
-        vpc = {"vpcId": vpc_id, **subnets}
         return cls(vpc=vpc, listener_arn=listener["ListenerArn"])
 
     def rules(self, cloud: LocalCloud) -> list[dict[str, Any]]:

@@ -48,7 +48,6 @@ def installation() -> Iterator[Installation]:
         stack_name="ecsdrop",
         parameters=PARAMETERS,
         time_scale=0.01,
-        rollout_seconds=0.5,
     ) as cloud:
         args = argparse.Namespace(
             stack="ecsdrop", endpoint_url=cloud.endpoint, profile=None, region=None

@@ -14,7 +14,6 @@ from localcloud import LocalCloud
 
 FIXTURE_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "localcloud"
 TIME_SCALE = 0.01
-ROLLOUT_SECONDS = 0.3
 
 
 def poll(
@@ -40,7 +39,7 @@ def new_cloud() -> Callable[..., LocalCloud]:
     """A LocalCloud with the test settings (compressed time, short rollouts); not started."""
 
     def build(template: Path = FIXTURE_DIR / "template.yaml", **options: Any) -> LocalCloud:
-        settings = {"time_scale": TIME_SCALE, "rollout_seconds": ROLLOUT_SECONDS, **options}
+        settings = {"time_scale": TIME_SCALE, **options}
         return LocalCloud(template, **settings)
 
     return build

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from localcloud import LocalCloud
+from tests.support.networks import public_subnet
 
 PUBLIC_IMAGE = "public.ecr.aws/nginx/nginx:1.27"
 BREAKER_WITH_ROLLBACK = {"deploymentCircuitBreaker": {"enable": True, "rollback": True}}
@@ -16,14 +17,7 @@ BREAKER_WITH_ROLLBACK = {"deploymentCircuitBreaker": {"enable": True, "rollback"
 @pytest.fixture(scope="module")
 def network(cloud: LocalCloud) -> dict[str, Any]:
     ec2 = cloud.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
-    # A public subnet: tasks with a public IP reach their registry through the internet gateway
-    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
-    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
-    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+    vpc, subnet = public_subnet(ec2, "10.20.0.0/16")
     group = ec2.create_security_group(GroupName="tasks", Description="tasks", VpcId=vpc)["GroupId"]
     cloud.client("ecs").create_cluster(clusterName="apps")
     return {

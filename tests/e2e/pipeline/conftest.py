@@ -97,9 +97,7 @@ class Pipeline:
 
 @pytest.fixture(scope="package")
 def pipeline() -> Iterator[Pipeline]:
-    with LocalCloud(
-        ROOT / "template.yaml", stack_name="ecsdrop", time_scale=0.01, rollout_seconds=0.5
-    ) as cloud:
+    with LocalCloud(ROOT / "template.yaml", stack_name="ecsdrop", time_scale=0.01) as cloud:
         args = argparse.Namespace(
             stack="ecsdrop", endpoint_url=cloud.endpoint, profile=None, region=None
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -256,7 +257,8 @@ def test_the_status_object_says_in_progress_for_the_new_run_while_it_holds_the_l
 ) -> None:
     first = pipeline.submit(scorekeep("sk-busy"), "sk-busy")
     assert first["status"] == "SUCCEEDED", first
-    pipeline.cloud.rollout_seconds = 6.0
+    realistic = pipeline.cloud.profile
+    pipeline.cloud.profile = replace(realistic, task_pending=600.0)  # a ten-minute image pull
     try:
         pipeline.push("scorekeep-api", "busy", "busy")
         changed = scorekeep("sk-busy", **{"scorekeep-api:latest": "scorekeep-api:busy"})
@@ -273,5 +275,5 @@ def test_the_status_object_says_in_progress_for_the_new_run_while_it_holds_the_l
         assert wait_until(lambda: status_object(pipeline, "sk-busy")["deploymentId"] == run)
         assert status_object(pipeline, "sk-busy")["state"] == "IN_PROGRESS"
     finally:
-        pipeline.cloud.rollout_seconds = 0.5
+        pipeline.cloud.profile = realistic
     assert wait_until(lambda: status_object(pipeline, "sk-busy")["state"] == "SUCCEEDED", 60)
