@@ -339,6 +339,11 @@ class FargateTasks:
         )
         eni.status = "in-use"
         eni.device_index = 0
+        if not eni.private_dns_name:  # what AWS names an address of the region's VPCs
+            host = f"ip-{str(eni.private_ip_address).replace('.', '-')}"
+            suffix = "ec2.internal" if task.region_name == "us-east-1" else "compute.internal"
+            region = "" if task.region_name == "us-east-1" else f".{task.region_name}"
+            eni.private_dns_name = f"{host}{region}.{suffix}"
         task.eni_id, task.private_ip = eni.id, eni.private_ip_address
         task.attachments = [
             {
