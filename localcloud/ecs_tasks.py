@@ -55,11 +55,45 @@ def _now() -> datetime:
 # -- why an image cannot be pulled --------------------------------------------------------------
 
 
+# Registries a task may pull from without credentials; their images are assumed to exist.
+PUBLIC_REGISTRIES = frozenset(
+    {
+        "docker.io",
+        "registry-1.docker.io",
+        "index.docker.io",
+        "public.ecr.aws",
+        "ghcr.io",
+        "quay.io",
+        "gcr.io",
+        "registry.k8s.io",
+        "mcr.microsoft.com",
+        "registry.gitlab.com",
+    }
+)
+
+
+def _registry(image: str) -> str:
+    first = image.split("/", maxsplit=1)[0]
+    is_host = "/" in image and ("." in first or ":" in first or first == "localhost")
+    return first if is_host else "docker.io"
+
+
 def image_problem(image: str, account_id: str) -> str | None:
-    """Why `image` is not in its registry, or None. Only this account's ECR registry is checked;
-    images of other registries are assumed to exist."""
+    """Why `image` cannot be pulled from its registry, or None. This account's ECR images must
+    be in the local ECR; other accounts' ECR images and those of well-known public registries
+    are assumed to exist; any other registry is unknown here, as a private one without
+    credentials would be."""
     match = _ECR_IMAGE.match(image)
-    if match is None or match["account"] != account_id:
+    if match is None:
+        registry = _registry(image)
+        if registry in PUBLIC_REGISTRIES:
+            return None
+        return (
+            "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed "
+            f'to resolve ref {image}: failed to do request: Head "https://{registry}/v2/": dial '
+            f"tcp: lookup {registry.split(':')[0]}: no such host"
+        )
+    if match["account"] != account_id:
         return None
     reference = image if (match["tag"] or match["digest"]) else f"{image}:latest"
     not_found = (
@@ -122,8 +156,8 @@ def network_problem(image: str, task: FargateTask) -> str | None:
             f'"https://api.ecr.{match["region"]}.amazonaws.com/": dial tcp: i/o timeout. '
             "Please check your task network configuration."
         )
-    first = image.split("/", maxsplit=1)[0]
-    registry = first if "." in first else "registry-1.docker.io"
+    registry = _registry(image)
+    registry = "registry-1.docker.io" if registry == "docker.io" else registry
     return (
         "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to "
         f'resolve ref {image}: failed to do request: Head "https://{registry}/v2/": dial tcp: '
