@@ -59,7 +59,13 @@ from localcloud.ecs_tasks import STARTING, FargateTask, FargateTasks
 from localcloud.events import EventRouter, make_event
 from localcloud.faults import FaultBook, RolloutFault
 from localcloud.patching import Patcher
-from localcloud.target_health import PASSING, Probe, TargetHealth, deregistration_delay
+from localcloud.target_health import (
+    PASSING,
+    Probe,
+    TargetHealth,
+    balancers_forwarding_to,
+    deregistration_delay,
+)
 
 LOG = logging.getLogger("localcloud.ecs")
 _SERVICE_EVENTS_KEPT = 100
@@ -736,6 +742,7 @@ class EcsServices:
             return result
 
         def update_service(response: Any) -> Any:
+            _check_load_balancers(response)
             service = response.ecs_backend._get_service(
                 response._get_param("cluster", "default"), response._get_param("service")
             )
@@ -835,7 +842,13 @@ def _check_load_balancers(response: Any) -> None:
     if not balancers:
         return
     backend = response.ecs_backend
-    definition = _task_definition(backend, response._get_param("taskDefinition"))
+    revision = response._get_param("taskDefinition")
+    if revision is None:  # UpdateService without a new revision: the service's own
+        service = backend._get_service(
+            response._get_param("cluster", "default"), response._get_param("service")
+        )
+        revision = service.task_definition
+    definition = _task_definition(backend, revision)
     elbv2 = elbv2_backends[backend.account_id][backend.region_name]
     for balancer in balancers:
         group_arn = balancer.get("targetGroupArn")
@@ -865,7 +878,7 @@ def _check_load_balancers(response: Any) -> None:
                     f"{group.target_type}, which is incompatible with the awsvpc network mode "
                     "specified in the task definition."
                 )
-            if not group.load_balancer_arns:
+            if not balancers_forwarding_to(backend.account_id, backend.region_name, group_arn):
                 raise InvalidParameterException(
                     f"The target group with targetGroupArn {group_arn} does not have an "
                     "associated load balancer."

@@ -114,12 +114,12 @@ class TargetHealth:
                 probe = self._probe(group, target)
                 self._conclude(group, target, probe)
                 return
-            balancers = list(group.load_balancer_arns)
+            account, region = _account_region(group.arn)
+            balancers = balancers_forwarding_to(account, region, group.arn)
             if not balancers:
                 self._set(group, target, "unused")
                 self._clock.after(interval, lambda: self._check(group, target))
                 return
-            account, region = _account_region(group.arn)
             if not any(self._lb_active(account, region, arn) for arn in balancers):
                 self._set(group, target, "initial")
                 self._clock.after(interval, lambda: self._check(group, target))
@@ -243,6 +243,32 @@ class TargetHealth:
         patcher.replace(FakeTargetGroup, "register", register)
         patcher.replace(FakeTargetGroup, "deregister", deregister)
         patcher.replace(FakeTargetGroup, "health_for", health_for)
+
+
+def balancers_forwarding_to(account: str, region: str, group_arn: str) -> list[str]:
+    """The load balancers whose listeners (default actions or rules) forward to the group, read
+    from the listeners themselves: moto's own list misses groups a ModifyListener or ModifyRule
+    switched to."""
+    found = []
+    for balancer in elbv2_backends[account][region].load_balancers.values():
+        for listener in balancer.listeners.values():
+            actions = list(listener.default_actions or [])
+            for rule in listener.rules.values():
+                actions.extend(rule.actions or [])
+            if any(group_arn in _forwarded(action) for action in actions):
+                found.append(balancer.arn)
+                break
+    return found
+
+
+def _forwarded(action: Any) -> set[str]:
+    data = getattr(action, "data", action) or {}
+    if data.get("Type") != "forward":
+        return set()
+    arns = {data.get("TargetGroupArn")}
+    for item in (data.get("ForwardConfig") or {}).get("TargetGroups") or []:
+        arns.add(item.get("TargetGroupArn"))
+    return {arn for arn in arns if arn}
 
 
 def deregistration_delay(group: FakeTargetGroup) -> float:
