@@ -39,7 +39,8 @@ ECS_RATE_LIMITS = {
 # Step Functions Standard: USD per state transition.
 PRICE_PER_TRANSITION_USD = 0.025 / 1000
 
-# Who made a call: the access key id each party signs with (the pipeline signs "testing").
+# Who made a call: the access key id each party signs with (the pipeline's functions sign
+# with their roles' temporary keys).
 DRIVER_KEY = "BENCHDRIVER"
 PEER_KEY = "BENCHPEER"
 

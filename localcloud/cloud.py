@@ -24,10 +24,16 @@ from localcloud.ecs import EcsServices
 from localcloud.errors import LocalCloudError
 from localcloud.events import EventRouter
 from localcloud.faults import Fault, FaultBook, load_faults
+from localcloud.iam import Authorizer, RoleSessions
 from localcloud.lambda_runtime.moto_adapter import install_lambda_runtime
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.metering import CallLog, LoggedCall, MeteringMiddleware, RateLimit, Throttle
-from localcloud.middleware import CallCounter, LocalCloudMiddleware
+from localcloud.middleware import (
+    AuthorizationMiddleware,
+    CallCounter,
+    LocalCloudMiddleware,
+    WsgiApp,
+)
 from localcloud.patching import Patcher
 from localcloud.s3_policies import install_bucket_policy_context
 from localcloud.server import HttpServer, moto_application
@@ -69,6 +75,7 @@ class LocalCloud:
         verbose: bool = False,
         max_workers_per_function: int = 4,
         rate_limits: Mapping[str, RateLimit | Mapping[str, Any]] | None = None,
+        iam: bool = True,
     ) -> None:
         self._template = Path(template) if template is not None else None
         self._port = port
@@ -86,6 +93,7 @@ class LocalCloud:
         self._calls = CallCounter()
         self._call_log = CallLog()
         self._throttle = Throttle(rate_limits)
+        self._iam = iam
         self._ecs: EcsServices | None = None
         self._patcher = Patcher()
         self._clock = Clock(time_scale, self._profile)
@@ -134,8 +142,14 @@ class LocalCloud:
         self._scratch = tempfile.TemporaryDirectory(prefix="localcloud-")
         self._clock = Clock(self._time_scale, self._profile)
         self._configure_moto()
+        sessions = RoleSessions(self.account_id, self.region, partition_for(self.region))
+        service: WsgiApp = moto_application()
+        if self._iam:  # each function signs as its role; its calls are authorized
+            service = AuthorizationMiddleware(
+                service, authorize=Authorizer(sessions, self.account_id, partition_for(self.region))
+            )
         app = LocalCloudMiddleware(
-            MeteringMiddleware(moto_application(), log=self._call_log, throttle=self._throttle),
+            MeteringMiddleware(service, log=self._call_log, throttle=self._throttle),
             faults=self._faults,
             calls=self._calls,
             stack_info=self.stack_info,
@@ -154,6 +168,7 @@ class LocalCloud:
             verbose=self._verbose,
             max_workers_per_function=self._max_workers,
             time_scale=self._time_scale,
+            credentials=sessions.credentials_for if self._iam else None,
         )
         self._router = EventRouter(self._faults, self._runtime.invoke_async)
         install_lambda_runtime(self._patcher, self._runtime)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import struct
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape
 
 
@@ -14,6 +16,15 @@ class ErrorResponse:
     status: int
     headers: list[tuple[str, str]]
     body: bytes
+
+
+def send_error(
+    start_response: Callable[..., Any], error: ErrorResponse, reason: str
+) -> list[bytes]:
+    """Answer a WSGI request with `error` (`reason` is the status line's text)."""
+    headers = [*error.headers, ("Content-Length", str(len(error.body)))]
+    start_response(f"{error.status} {reason}", headers)
+    return [error.body]
 
 
 def _cbor_head(major_type: int, length: int) -> bytes:

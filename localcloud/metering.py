@@ -20,9 +20,10 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 from localcloud.api_calls import identify_call
-from localcloud.error_responses import render_error
+from localcloud.error_responses import render_error, send_error
 from localcloud.errors import LocalCloudError
 
 StartResponse = Callable[..., Any]
@@ -179,9 +180,13 @@ def throttle_error(action: str, limit: RateLimit) -> tuple[str, int]:
 
 
 def caller_of(environ: Mapping[str, Any]) -> str:
-    """The access key id that signed the request ("" when it is not signed with a header)."""
+    """The access key id that signed the request, in its header or as a presigned URL ("" when
+    it is not signed)."""
     match = _ACCESS_KEY.search(environ.get("HTTP_AUTHORIZATION", ""))
-    return match.group(1) if match else ""
+    if match:
+        return match.group(1)
+    presigned = parse_qs(str(environ.get("QUERY_STRING", ""))).get("X-Amz-Credential") or [""]
+    return presigned[0].split("/", 1)[0]
 
 
 class MeteringMiddleware:
@@ -202,6 +207,4 @@ class MeteringMiddleware:
             return self._app(environ, start_response)
         code, status = throttle_error(call.name, broken)
         error = render_error(call.protocol, code, "Rate exceeded", status)
-        headers = [*error.headers, ("Content-Length", str(len(error.body)))]
-        start_response(f"{error.status} Throttled", headers)
-        return [error.body]
+        return send_error(start_response, error, "Throttled")

@@ -26,14 +26,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from localcloud.api_calls import identify_call
-from localcloud.error_responses import render_error
+from localcloud.api_calls import ApiCall, identify_call
+from localcloud.error_responses import ErrorResponse, render_error, send_error
 from localcloud.errors import FaultSpecError
 from localcloud.faults import ApiFault, FaultBook, fault_to_dict, parse_faults_json
 
 CONTROL_PREFIX = "/_localcloud/"
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+# Decides a call: None lets it through, an error response refuses it.
+Authorize = Callable[[dict[str, Any], ApiCall], ErrorResponse | None]
 
 
 class CallCounter:
@@ -56,12 +58,12 @@ class CallCounter:
             self._counts.clear()
 
 
-def _peek_body(environ: dict[str, Any]) -> str:
-    """The request body as text; put back for the service to read."""
+def peek_body(environ: dict[str, Any]) -> bytes:
+    """The request body; put back for the service to read."""
     length = int(environ.get("CONTENT_LENGTH") or 0)
     raw = environ["wsgi.input"].read(length) if length else b""
     environ["wsgi.input"] = io.BytesIO(raw)
-    return raw.decode("utf-8", errors="replace")
+    return raw
 
 
 def _drained(body: Iterable[bytes]) -> list[bytes]:
@@ -105,7 +107,8 @@ class LocalCloudMiddleware:
         call = identify_call(environ)
         if call is not None:
             self._calls.record(call.name)
-            body = _peek_body(environ) if self._faults.wants_bodies() else ""
+            wanted = self._faults.wants_bodies()
+            body = peek_body(environ).decode("utf-8", errors="replace") if wanted else ""
             fault = self._faults.take_api_fault(call.name, environ.get("HTTP_USER_AGENT", ""), body)
             if fault is not None:
                 return self._inject(fault, call.protocol, environ, start_response)
@@ -121,9 +124,7 @@ class LocalCloudMiddleware:
         if fault.delay:
             time.sleep(fault.delay)
         error = render_error(protocol, fault.error, fault.error_message, fault.http_status)
-        headers = [*error.headers, ("Content-Length", str(len(error.body)))]
-        start_response(f"{error.status} Injected Fault", headers)
-        return [error.body]
+        return send_error(start_response, error, "Injected Fault")
 
     def _control(
         self, environ: dict[str, Any], start_response: StartResponse, resource: str
@@ -166,3 +167,19 @@ class LocalCloudMiddleware:
                 start_response, 201, {"faults": [fault_to_dict(fault) for fault in added]}
             )
         return _respond(start_response, 200, {"faults": self._faults.describe()})
+
+
+class AuthorizationMiddleware:
+    """Refuses the calls `authorize` denies before they reach the service (IAM, localcloud/iam.py);
+    it sits behind the counting and the call log, so refused calls are counted and logged."""
+
+    def __init__(self, app: WsgiApp, *, authorize: Authorize) -> None:
+        self._app = app
+        self._authorize = authorize
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        call = identify_call(environ)
+        denial = self._authorize(environ, call) if call is not None else None
+        if denial is None:
+            return self._app(environ, start_response)
+        return send_error(start_response, denial, "Access Denied")

@@ -14,6 +14,7 @@ import threading
 import uuid
 import zipfile
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,9 @@ from localcloud.lambda_runtime.workers import (
 LOG = logging.getLogger("localcloud.lambda")
 _LOG_LINES_KEPT_PER_FUNCTION = 5000
 _TAIL_BYTES = 4096
+# (function name, role ARN) -> (access key id, secret access key, session token)
+CredentialSource = Callable[[str, str], tuple[str, str, str]]
+_DUMMY_CREDENTIALS = ("testing", "testing", "testing")
 
 
 class CodeLocator:
@@ -95,13 +99,17 @@ class LambdaRuntime:
         max_workers_per_function: int = 4,
         async_threads: int = 8,
         time_scale: float = 1.0,
+        credentials: CredentialSource | None = None,
     ) -> None:
+        """`credentials` gives each function its role's temporary credentials; without it every
+        function signs with dummy ones."""
         self.endpoint = endpoint
         self.region = region
         self.code = CodeLocator(scratch_dir)
         self._verbose = verbose
         self._max_workers = max_workers_per_function
         self._time_scale = time_scale
+        self._credentials = credentials
         self._pools: dict[WorkerConfig, WorkerPool] = {}
         self._pools_lock = threading.Lock()
         self._logs: dict[str, deque[str]] = {}
@@ -155,10 +163,16 @@ class LambdaRuntime:
             import_paths=tuple(str(folder) for folder in folders),
             environment=tuple(sorted((function.environment_vars or {}).items())),
             time_scale=self._time_scale,
+            role_arn=str(function.role or ""),
         )
 
     def _environment(self, config: WorkerConfig) -> dict[str, str]:
         """The function's variables under Lambda's reserved ones, pointed at the local endpoint."""
+        key_id, secret, token = (
+            self._credentials(config.function_name, config.role_arn)
+            if self._credentials is not None
+            else _DUMMY_CREDENTIALS
+        )
         reserved = {
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
             "LANG": "C.UTF-8",
@@ -174,9 +188,9 @@ class LambdaRuntime:
             "_HANDLER": config.handler,
             "AWS_REGION": self.region,
             "AWS_DEFAULT_REGION": self.region,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
+            "AWS_ACCESS_KEY_ID": key_id,
+            "AWS_SECRET_ACCESS_KEY": secret,
+            "AWS_SESSION_TOKEN": token,
             "AWS_ENDPOINT_URL": self.endpoint,
             # No developer profile or config may leak into a function.
             "AWS_CONFIG_FILE": os.devnull,

@@ -37,6 +37,7 @@ class WorkerConfig:
     import_paths: tuple[str, ...]
     environment: tuple[tuple[str, str], ...]
     time_scale: float = 1.0  # the local cloud's clock: a handler's sleeps are compressed too
+    role_arn: str = ""  # the execution role: its credentials sign the handler's calls
 
 
 @dataclass

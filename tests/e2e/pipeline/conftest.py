@@ -7,11 +7,13 @@ other's leftovers; faults are cleared after every test.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -95,15 +97,22 @@ class Pipeline:
         return current
 
 
-@pytest.fixture(scope="package")
-def pipeline() -> Iterator[Pipeline]:
-    with LocalCloud(ROOT / "template.yaml", stack_name="ecsdrop", time_scale=0.01) as cloud:
+@contextlib.contextmanager
+def pipeline_from(template: Path) -> Iterator[Pipeline]:
+    """A local cloud running `template` as the stack `ecsdrop`, scorekeep's images pushed."""
+    with LocalCloud(template, stack_name="ecsdrop", time_scale=0.01) as cloud:
         args = argparse.Namespace(
             stack="ecsdrop", endpoint_url=cloud.endpoint, profile=None, region=None
         )
         running = Pipeline(cloud, Stack.discover(args))
         for repository in ("scorekeep-frontend", "scorekeep-api"):
             running.push(repository, "latest", "v1")
+        yield running
+
+
+@pytest.fixture(scope="package")
+def pipeline() -> Iterator[Pipeline]:
+    with pipeline_from(ROOT / "template.yaml") as running:
         yield running
 
 

@@ -1,10 +1,11 @@
 """Least privilege in template.yaml, checked against the code.
 
-The local cloud does not enforce IAM, so a missing permission would only show in AWS. These
-tests read each function's code (every ``aws_call`` label its handler can reach) and its
-role as SAM writes it, and hold them to each other: every call is granted, nothing is
-granted that no call needs, ``iam:PassRole`` goes only to ECS tasks for the allowed roles,
-and ``Resource: "*"`` only carries actions AWS authorizes on nothing narrower.
+The local cloud enforces the functions' policies, but only on the calls a test happens to
+make and without what it cannot tell (resource tags, the checks services make behind the
+scenes). These tests read each function's code (every ``aws_call`` label its handler can
+reach) and its role as SAM writes it, and hold them to each other: every call is granted,
+nothing is granted that no call needs, ``iam:PassRole`` goes only to ECS tasks for the
+allowed roles, and ``Resource: "*"`` only carries actions AWS authorizes on nothing narrower.
 """
 
 from __future__ import annotations

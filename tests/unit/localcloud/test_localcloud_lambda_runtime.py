@@ -53,6 +53,7 @@ def handler(event, context):
         "remaining_ms": context.get_remaining_time_in_millis(),
         "log_group": context.log_group_name,
         "endpoint": os.environ["AWS_ENDPOINT_URL"],
+        "signs_as": [os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SESSION_TOKEN"]],
     }
 """
 
@@ -73,6 +74,7 @@ def function(folder: Path, name: str = "fn", **overrides: Any) -> SimpleNamespac
         "region": "us-east-1",
         "logs_backend": None,
         "logs_group_name": f"/aws/lambda/{name}",
+        "role": f"arn:aws:iam::123456789012:role/{name}-role",
     }
     attributes.update(overrides)
     return SimpleNamespace(**attributes)
@@ -115,6 +117,42 @@ def test_handler_runs_in_its_own_interpreter_with_only_its_environment(
     assert 0 < payload["remaining_ms"] <= 3000
     assert payload["log_group"] == "/aws/lambda/fn"
     assert payload["endpoint"] == "http://127.0.0.1:9"
+
+
+def test_without_a_credential_source_functions_sign_with_dummy_keys(
+    runtime: LambdaRuntime, code: Path
+) -> None:
+    payload, _ = call(runtime, function(code), {})
+    assert payload["signs_as"] == ["testing", "testing"]
+
+
+def test_each_function_signs_with_the_credentials_issued_for_its_role(
+    tmp_path: Path, code: Path
+) -> None:
+    issued: list[tuple[str, str]] = []
+
+    def credentials(function_name: str, role_arn: str) -> tuple[str, str, str]:
+        issued.append((function_name, role_arn))
+        return f"ASIA{len(issued)}", "secret", f"token-for-{role_arn}"
+
+    runtime = LambdaRuntime(
+        endpoint="http://127.0.0.1:9",
+        region="us-east-1",
+        scratch_dir=tmp_path,
+        credentials=credentials,
+    )
+    runtime.code.register_function("fn", code)
+    other_role = "arn:aws:iam::123456789012:role/other"
+    try:
+        first, _ = call(runtime, function(code), {})
+        moved, _ = call(runtime, function(code, role=other_role), {})
+    finally:
+        runtime.shutdown()
+
+    assert first["signs_as"] == ["ASIA1", "token-for-arn:aws:iam::123456789012:role/fn-role"]
+    assert moved["signs_as"] == ["ASIA2", f"token-for-{other_role}"]
+    assert moved["pid"] != first["pid"]  # a changed role gets a fresh worker
+    assert issued == [("fn", "arn:aws:iam::123456789012:role/fn-role"), ("fn", other_role)]
 
 
 def test_worker_stays_warm_between_invocations(runtime: LambdaRuntime, code: Path) -> None:
