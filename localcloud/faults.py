@@ -260,7 +260,14 @@ def fault_from_dict(spec: Mapping[str, Any], path: FaultPath = ()) -> Fault:
 
 
 # Optional fields left out of a fault's dict form while they hold their defaults.
-_QUIET_DEFAULTS = {"after": 0, "delay": None, "user_agent": None, "body": None, "copies": None}
+_QUIET_DEFAULTS = {
+    "after": 0,
+    "delay": None,
+    "user_agent": None,
+    "body": None,
+    "copies": None,
+    "health": None,
+}
 
 
 def fault_to_dict(fault: Fault) -> dict[str, Any]:

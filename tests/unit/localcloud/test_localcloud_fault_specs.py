@@ -58,7 +58,8 @@ def test_rollout_fault_matches_service_and_optional_cluster() -> None:
     book.add(RolloutFault(service="web", cluster="prod", reason="boom", times=1))
     assert book.take_rollout_fault("dev", "web") is None
     assert book.take_rollout_fault("prod", "api") is None
-    assert book.take_rollout_fault("prod", "web") == "boom"
+    taken = book.take_rollout_fault("prod", "web")
+    assert taken is not None and (taken.reason, taken.health) == ("boom", None)
     assert book.take_rollout_fault("prod", "web") is None
 
 
@@ -201,7 +202,7 @@ def test_non_json_body_is_a_fault_spec_error() -> None:
         (
             {"rollout": "web", "error": "X"},
             "error",
-            "unknown key 'error'; rollout faults take rollout, cluster, reason, times",
+            "unknown key 'error'; rollout faults take rollout, cluster, reason, times, health",
         ),
         (
             {"event": "drop", "delay": 1},
@@ -258,3 +259,11 @@ def test_a_fault_file_that_is_not_yaml_is_a_fault_spec_error(tmp_path: Path) -> 
 
     with pytest.raises(FaultSpecError, match="is not YAML"):
         load_faults(path)
+
+
+def test_a_rollout_fault_makes_tasks_fail_their_health_checks_only_when_it_says_unhealthy() -> None:
+    (fault,) = load_faults([{"rollout": "web", "health": "unhealthy"}])
+    assert isinstance(fault, RolloutFault) and fault.health == "unhealthy"
+    assert fault_to_dict(fault)["health"] == "unhealthy"
+    with pytest.raises(FaultSpecError, match="must be unhealthy"):
+        load_faults([{"rollout": "web", "health": "sick"}])
