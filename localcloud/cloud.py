@@ -28,6 +28,7 @@ from localcloud.lambda_runtime.moto_adapter import install_lambda_runtime
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.metering import CallLog, LoggedCall, MeteringMiddleware, RateLimit, Throttle
 from localcloud.middleware import CallCounter, LocalCloudMiddleware
+from localcloud.moto_pin import check_moto_version
 from localcloud.patching import Patcher
 from localcloud.s3_policies import install_bucket_policy_context
 from localcloud.server import HttpServer, moto_application
@@ -113,6 +114,7 @@ class LocalCloud:
         self.stop()
 
     def start(self) -> LocalCloud:
+        check_moto_version()  # before anything reaches into moto's internals
         with LocalCloud._running_lock:
             if LocalCloud._running is not None:
                 raise LocalCloudError("a LocalCloud is already running in this process")
