@@ -18,9 +18,11 @@ from botocore.config import Config
 from moto.core.config import default_user_config
 from moto.moto_api._internal.models import moto_api_backend
 
-from localcloud.ecr import install_push_events
 from localcloud.clock import Clock, Profile, profile_named
+from localcloud.ec2 import Ec2Emulation
+from localcloud.ecr import install_push_events
 from localcloud.ecs import EcsRollouts
+from localcloud.elbv2 import Elbv2Emulation
 from localcloud.errors import LocalCloudError
 from localcloud.events import EventRouter
 from localcloud.faults import Fault, FaultBook, load_faults
@@ -30,6 +32,7 @@ from localcloud.metering import CallLog, LoggedCall, MeteringMiddleware, RateLim
 from localcloud.middleware import CallCounter, LocalCloudMiddleware
 from localcloud.moto_pin import check_moto_version
 from localcloud.patching import Patcher
+from localcloud.quotas import Quotas
 from localcloud.s3_policies import install_bucket_policy_context
 from localcloud.server import HttpServer, moto_application
 from localcloud.stepfunctions import install_engine_patches
@@ -69,6 +72,7 @@ class LocalCloud:
         verbose: bool = False,
         max_workers_per_function: int = 4,
         rate_limits: Mapping[str, RateLimit | Mapping[str, Any]] | None = None,
+        quotas: Mapping[str, int] | None = None,
     ) -> None:
         self._template = Path(template) if template is not None else None
         self._port = port
@@ -86,6 +90,7 @@ class LocalCloud:
         self._calls = CallCounter()
         self._call_log = CallLog()
         self._throttle = Throttle(rate_limits)
+        self._quotas = Quotas(quotas)
         self._rollouts: EcsRollouts | None = None
         self._patcher = Patcher()
         self._clock = Clock(time_scale, self._profile)
@@ -160,6 +165,8 @@ class LocalCloud:
         install_lambda_runtime(self._patcher, self._runtime)
         self._router.install(self._patcher)
         install_push_events(self._patcher, self._router)
+        Ec2Emulation(self._clock, self._quotas).install(self._patcher)
+        Elbv2Emulation(self._clock, self._quotas).install(self._patcher)
         self._rollouts = EcsRollouts(self._router, self._faults, self._clock)
         self._rollouts.install(self._patcher)
         install_engine_patches(self._patcher, self._time_scale)
@@ -343,6 +350,16 @@ class LocalCloud:
     def profile(self) -> Profile:
         """How long AWS takes here (localcloud/clock.py); `time_scale` compresses it."""
         return self._clock.profile
+
+    @property
+    def quotas(self) -> dict[str, int]:
+        """The account's quotas (localcloud/quotas.py): AWS's defaults, raised as asked."""
+        return self._quotas.as_dict()
+
+    def set_quotas(self, raised: Mapping[str, int]) -> None:
+        """Set these quotas over AWS's defaults, as an approved increase does (`{}`: the
+        defaults again); what already exists beyond a quota stays."""
+        self._quotas.replace(raised)
 
     @property
     def time_scale(self) -> float:

@@ -21,6 +21,7 @@ from ecsdrop_cli.local_commands import push_image
 from ecsdrop_cli.main import main
 from ecsdrop_cli.stack import Stack
 from localcloud import LocalCloud
+from tests.support.quotas import MANY_SERVICES
 from tests.support.template import ROOT
 
 DEPLOY_DEADLINE = 120.0
@@ -98,7 +99,11 @@ class Pipeline:
 @pytest.fixture(scope="package")
 def pipeline() -> Iterator[Pipeline]:
     with LocalCloud(
-        ROOT / "template.yaml", stack_name="ecsdrop", time_scale=0.01, rollout_seconds=0.5
+        ROOT / "template.yaml",
+        stack_name="ecsdrop",
+        time_scale=0.01,
+        rollout_seconds=0.5,
+        quotas=MANY_SERVICES,  # a service (and a VPC) per test, all kept: tests/support/quotas.py
     ) as cloud:
         args = argparse.Namespace(
             stack="ecsdrop", endpoint_url=cloud.endpoint, profile=None, region=None
