@@ -3,10 +3,18 @@
 Development and test tooling only; deployable code never imports it. See localcloud/README.md.
 """
 
-from localcloud.cloud import LocalCloud
 from localcloud.errors import DeployError, FaultSpecError, LocalCloudError, TemplateError
-from localcloud.faults import ApiFault, EventFault, RolloutFault
-from localcloud.serve import serve
+from localcloud.moto_pin import moto_mismatch
+
+try:
+    from localcloud.cloud import LocalCloud
+    from localcloud.faults import ApiFault, EventFault, RolloutFault
+    from localcloud.serve import serve
+except ImportError as error:  # moto's internals moved: say which moto the local cloud needs
+    mismatch = moto_mismatch()
+    if mismatch is None:
+        raise
+    raise ImportError(mismatch) from error
 
 __all__ = [
     "ApiFault",

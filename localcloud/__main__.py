@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from localcloud.errors import LocalCloudError
+from localcloud.quotas import Quotas
 from localcloud.serve import serve
 
 
@@ -21,9 +22,21 @@ def main() -> None:
         "--rollout-seconds", type=float, default=None, help="a task's start (fast profile)"
     )
     parser.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument(
+        "--quota",
+        action="append",
+        default=[],
+        metavar="NAME=N",
+        help="raise an account quota over AWS's default (ec2:vpcs-per-region=10)",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not echo Lambda logs")
     args = parser.parse_args()
     parameters = dict(item.split("=", 1) for item in args.parameter)
+    try:
+        quotas = {name: int(value) for name, value in (q.split("=", 1) for q in args.quota)}
+        Quotas(quotas)  # every name known, every value a count
+    except ValueError as error:
+        parser.error(f"--quota NAME=N: {error}")
     try:
         serve(
             args.template,
@@ -34,6 +47,7 @@ def main() -> None:
             profile=args.profile,
             rollout_seconds=args.rollout_seconds,
             verbose=not args.quiet,
+            quotas=quotas,
         )
     except LocalCloudError as error:  # a port in use, a bad fault file, a broken template
         parser.exit(2, f"{parser.prog}: {error}\n")

@@ -57,9 +57,10 @@ class Profile:
         return self.task_provisioning + self.task_pending + self.task_activating
 
 
+# localcloud/README.md ("How long AWS takes") gives each figure with its source.
 REALISTIC = Profile(
     name="realistic",
-    nat_gateway_available=90.0,
+    nat_gateway_available=105.0,
     nat_gateway_deleted=60.0,
     load_balancer_active=150.0,
     task_provisioning=15.0,

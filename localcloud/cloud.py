@@ -19,8 +19,10 @@ from moto.core.config import default_user_config
 from moto.moto_api._internal.models import moto_api_backend
 
 from localcloud.clock import Clock, Profile, profile_named
+from localcloud.ec2 import Ec2Emulation
 from localcloud.ecr import install_push_events
 from localcloud.ecs import EcsServices
+from localcloud.elbv2 import Elbv2Emulation
 from localcloud.errors import LocalCloudError
 from localcloud.events import EventRouter
 from localcloud.faults import Fault, FaultBook, load_faults
@@ -34,7 +36,9 @@ from localcloud.middleware import (
     LocalCloudMiddleware,
     WsgiApp,
 )
+from localcloud.moto_pin import check_moto_version
 from localcloud.patching import Patcher
+from localcloud.quotas import Quotas
 from localcloud.s3_policies import install_bucket_policy_context
 from localcloud.server import HttpServer, moto_application
 from localcloud.stepfunctions import install_engine_patches
@@ -76,6 +80,7 @@ class LocalCloud:
         max_workers_per_function: int = 4,
         rate_limits: Mapping[str, RateLimit | Mapping[str, Any]] | None = None,
         iam: bool = True,
+        quotas: Mapping[str, int] | None = None,
     ) -> None:
         self._template = Path(template) if template is not None else None
         self._port = port
@@ -94,6 +99,7 @@ class LocalCloud:
         self._call_log = CallLog()
         self._throttle = Throttle(rate_limits)
         self._iam = iam
+        self._quotas = Quotas(quotas)
         self._ecs: EcsServices | None = None
         self._patcher = Patcher()
         self._clock = Clock(time_scale, self._profile)
@@ -122,6 +128,7 @@ class LocalCloud:
         self.stop()
 
     def start(self) -> LocalCloud:
+        check_moto_version()  # before anything reaches into moto's internals
         with LocalCloud._running_lock:
             if LocalCloud._running is not None:
                 raise LocalCloudError("a LocalCloud is already running in this process")
@@ -174,6 +181,8 @@ class LocalCloud:
         install_lambda_runtime(self._patcher, self._runtime)
         self._router.install(self._patcher)
         install_push_events(self._patcher, self._router)
+        Ec2Emulation(self._clock, self._quotas).install(self._patcher)
+        Elbv2Emulation(self._clock, self._quotas).install(self._patcher)
         targets = TargetHealth(self._clock)
         targets.install(self._patcher)
         self._ecs = EcsServices(self._router, self._faults, self._clock, targets)
@@ -366,6 +375,16 @@ class LocalCloud:
     def profile(self, profile: Profile) -> None:
         self._profile = profile
         self._clock.profile = profile
+
+    @property
+    def quotas(self) -> dict[str, int]:
+        """The account's quotas (localcloud/quotas.py): AWS's defaults, raised as asked."""
+        return self._quotas.as_dict()
+
+    def set_quotas(self, raised: Mapping[str, int]) -> None:
+        """Set these quotas over AWS's defaults, as an approved increase does (`{}`: the
+        defaults again); what already exists beyond a quota stays."""
+        self._quotas.replace(raised)
 
     @property
     def time_scale(self) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 _ABSENT = object()
@@ -26,3 +28,22 @@ class Patcher:
                 delattr(owner, name)
             else:
                 setattr(owner, name, own)
+
+
+def guarded(
+    action: Callable[[Any], Any],
+    refusal: Callable[[Any], Exception | None],
+    lock: threading.Lock | threading.RLock,
+) -> Callable[[Any], Any]:
+    """moto's response method `action`, answering `refusal(response)`'s error instead when
+    there is one (a quota reached, a resource in use). The check and the action are one step
+    under `lock`, so concurrent requests cannot both pass a check only one of them may."""
+
+    def checked(response: Any) -> Any:
+        with lock:
+            error = refusal(response)
+            if error is not None:
+                raise error
+            return action(response)
+
+    return checked

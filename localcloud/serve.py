@@ -46,6 +46,7 @@ def serve(
     stop_event: threading.Event | None = None,
     stack_name: str = "localcloud",
     on_ready: Callable[[LocalCloud], list[str]] | None = None,
+    quotas: Mapping[str, int] | None = None,
 ) -> None:
     """Deploy `template` on a local cloud, print where it is, and serve until interrupted.
 
@@ -67,6 +68,7 @@ def serve(
             rollout_seconds=rollout_seconds,
             verbose=verbose,
             stack_name=stack_name,
+            quotas=quotas,
         ) as cloud:
             extra = on_ready(cloud) if on_ready else []
             for line in [*_summary(cloud)[:-1], *extra, _summary(cloud)[-1]]:

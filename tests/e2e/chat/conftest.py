@@ -14,6 +14,7 @@ import pytest
 from ecsdrop_cli.stack import Stack
 from localcloud import LocalCloud
 from tests.e2e.pipeline.conftest import Pipeline
+from tests.support.quotas import MANY_SERVICES
 from tests.support.template import ROOT
 from tests.support.webhook import Reply, Webhook, closed_port_url
 
@@ -30,7 +31,12 @@ class ChatPipeline(Pipeline):
 def chat() -> Iterator[ChatPipeline]:
     with (
         Webhook() as hook,
-        LocalCloud(ROOT / "template.yaml", stack_name="ecsdrop", time_scale=0.01) as cloud,
+        LocalCloud(
+            ROOT / "template.yaml",
+            stack_name="ecsdrop",
+            time_scale=0.01,
+            quotas=MANY_SERVICES,  # a VPC per test, all kept: tests/support/quotas.py
+        ) as cloud,
     ):
         hook.answer("/flaky", Reply(status=500), Reply(status=500))
         destinations = [

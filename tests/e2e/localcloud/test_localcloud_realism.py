@@ -16,13 +16,15 @@ import pytest
 
 from localcloud import LocalCloud
 from tests.support.networks import public_subnet
+from tests.support.quotas import MANY_SERVICES
 
 PUBLIC_IMAGE = "public.ecr.aws/nginx/nginx:1.27"
 
 
 @pytest.fixture(scope="module")
 def cloud(new_cloud: Callable[..., LocalCloud]) -> Iterator[LocalCloud]:
-    with new_cloud(None) as running:
+    # a VPC per test, all kept: more than an account's default 5 (tests/support/quotas.py)
+    with new_cloud(None, quotas=MANY_SERVICES) as running:
         running.client("ecs").create_cluster(clusterName="real")
         yield running
 

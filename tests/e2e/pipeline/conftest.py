@@ -23,6 +23,7 @@ from ecsdrop_cli.local_commands import push_image
 from ecsdrop_cli.main import main
 from ecsdrop_cli.stack import Stack
 from localcloud import LocalCloud
+from tests.support.quotas import MANY_SERVICES
 from tests.support.template import ROOT
 
 DEPLOY_DEADLINE = 120.0
@@ -100,7 +101,12 @@ class Pipeline:
 @contextlib.contextmanager
 def pipeline_from(template: Path) -> Iterator[Pipeline]:
     """A local cloud running `template` as the stack `ecsdrop`, scorekeep's images pushed."""
-    with LocalCloud(template, stack_name="ecsdrop", time_scale=0.01) as cloud:
+    with LocalCloud(
+        template,
+        stack_name="ecsdrop",
+        time_scale=0.01,
+        quotas=MANY_SERVICES,  # a service (and a VPC) per test, all kept: tests/support/quotas.py
+    ) as cloud:
         args = argparse.Namespace(
             stack="ecsdrop", endpoint_url=cloud.endpoint, profile=None, region=None
         )

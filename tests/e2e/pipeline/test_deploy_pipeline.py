@@ -94,6 +94,24 @@ def test_a_failure_in_the_network_step_of_a_greenfield_deploy_leaves_nothing_beh
     assert groups["logGroups"] == []
 
 
+def test_a_rollback_after_the_nat_gateway_exists_releases_its_address_once_it_is_deleted(
+    pipeline: Pipeline,
+) -> None:
+    """The NAT gateway takes its time to go (deleting, then deleted) and keeps its Elastic IP
+    until then, as in AWS: the rollback waits for it before releasing the address."""
+    pipeline.cloud.add_fault(
+        {"api": "elasticloadbalancing:CreateLoadBalancer", "error": "AccessDenied"}
+    )
+    result = pipeline.submit(scorekeep("sk-nat-back"), "sk-nat-back")
+    assert result["status"] == "ROLLED_BACK", result
+    assert "CreateLoadBalancer" in (result["cause"] or "")
+    assert tagged_network(pipeline.client, "sk-nat-back") == NO_NETWORK
+    ec2 = pipeline.client("ec2")
+    tag = {"Key": "ecsdrop:service", "Value": "sk-nat-back"}
+    (gateway,) = [n for n in ec2.describe_nat_gateways()["NatGateways"] if tag in n["Tags"]]
+    assert gateway["State"] == "deleted"
+
+
 def test_an_invalid_spec_is_rejected_and_changes_nothing(pipeline: Pipeline) -> None:
     spec = scorekeep("sk-invalid", **{"containerPort: 5000": "containerPort: 8080"})
     result = pipeline.submit(spec, "sk-invalid")

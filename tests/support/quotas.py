@@ -1,0 +1,19 @@
+"""Quotas for suites that keep many services in one account.
+
+Every scorekeep-like spec builds a VPC of its own with a NAT gateway and its Elastic IP, and
+the e2e suites keep their services (one per test) side by side until the suite ends: the
+pipeline suite keeps fifteen. Its teardowns and rollbacks leave no VPC, gateway or address
+behind (a leak would be a defect to fix, not a reason for a quota), so it is the kept services
+that need more than AWS's defaults: 5 VPCs per Region (the default VPC counting), 5 Elastic
+IPs, 5 NAT gateways per Availability Zone (ecsdrop's single NAT gateway is always in the first
+zone). These suites raise them, as such an account would have had AWS raise them; the
+internet gateways per Region follow the VPCs, as in AWS.
+"""
+
+from __future__ import annotations
+
+MANY_SERVICES = {
+    "ec2:vpcs-per-region": 30,
+    "ec2:elastic-ips-per-region": 30,
+    "ec2:nat-gateways-per-availability-zone": 30,
+}
