@@ -22,7 +22,7 @@ from localcloud.clock import Clock, Profile, profile_named
 from localcloud.ec2 import Ec2Emulation
 from localcloud.ecr import install_push_events
 from localcloud.ecs import EcsServices
-from localcloud.elbv2 import Elbv2Emulation
+from localcloud.elbv2 import Elbv2Emulation, TargetHealth
 from localcloud.errors import LocalCloudError
 from localcloud.events import EventRouter
 from localcloud.faults import Fault, FaultBook, load_faults
@@ -42,7 +42,6 @@ from localcloud.quotas import Quotas
 from localcloud.s3_policies import install_bucket_policy_context
 from localcloud.server import HttpServer, moto_application
 from localcloud.stepfunctions import install_engine_patches
-from localcloud.target_health import TargetHealth
 from localcloud.template.context import DeployContext
 from localcloud.template.deployer import StackDeployment, deploy_template
 from localcloud.template.intrinsics import partition_for

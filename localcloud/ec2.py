@@ -1,7 +1,7 @@
 """EC2 where moto differs from AWS: NAT gateways that take their time, and the account's quotas.
 
-Everything the local cloud does with moto's EC2 internals is here, but for the network
-interfaces of ECS tasks, which localcloud/ecs.py creates and deletes.
+Everything the local cloud does with moto's EC2 internals is here, including what the ECS
+emulation needs of EC2: a task's network interface, and whether its subnet has a way out.
 
 - CreateNatGateway answers `pending`; `profile.nat_gateway_available` simulated seconds later
   the gateway is `available`, or `failed` with `Gateway.NotAttached` when it is public and its
@@ -22,12 +22,14 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.core.utils import iso_8601_datetime_with_milliseconds, utcnow
 from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.models import EC2Backend, ec2_backends
+from moto.ec2.models.elastic_network_interfaces import NetworkInterface
 from moto.ec2.responses import EC2Response
 
 from localcloud import quotas
@@ -45,6 +47,102 @@ def nat_gateway_state(account_id: str, region: str, nat_gateway_id: str) -> str 
     None when there is no such gateway."""
     gateway = ec2_backends[account_id][region].nat_gateways.get(nat_gateway_id)
     return None if gateway is None else str(gateway.state)
+
+
+# -- what ECS tasks need of EC2 -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interface:
+    """A task's network interface, as its attachment details show it."""
+
+    interface_id: str
+    private_ip: str
+    mac_address: str
+    private_dns_name: str
+    availability_zone: str
+
+
+def create_task_interface(
+    account_id: str, region: str, subnet_id: str, group_ids: list[str], description: str
+) -> Interface:
+    """A network interface in the subnet, at an address of its CIDR, in use by a task."""
+    backend = ec2_backends[account_id][region]
+    interface = backend.create_network_interface(
+        subnet=subnet_id,
+        private_ip_address=None,  # type: ignore[arg-type]  # moto picks one in the subnet
+        group_ids=group_ids,
+        description=description,
+    )
+    interface.status = "in-use"
+    interface.device_index = 0
+    if not interface.private_dns_name:  # the name AWS gives an address of the Region's VPCs
+        host = f"ip-{str(interface.private_ip_address).replace('.', '-')}"
+        domain = "ec2.internal" if region == "us-east-1" else f"{region}.compute.internal"
+        interface.private_dns_name = f"{host}.{domain}"
+    return Interface(
+        interface.id,
+        str(interface.private_ip_address),
+        str(interface.mac_address),
+        str(interface.private_dns_name),
+        str(backend.get_subnet(subnet_id).availability_zone),
+    )
+
+
+def delete_interface(account_id: str, region: str, interface_id: str) -> None:
+    """Delete a task's network interface (already gone: nothing to do)."""
+    with contextlib.suppress(EC2ClientError):
+        ec2_backends[account_id][region].delete_network_interface(interface_id)
+
+
+def subnet_exists(account_id: str, region: str, subnet_id: str) -> bool:
+    try:
+        ec2_backends[account_id][region].get_subnet(subnet_id)
+    except EC2ClientError:
+        return False
+    return True
+
+
+def security_group_exists(account_id: str, region: str, group_id: str) -> bool:
+    return ec2_backends[account_id][region].get_security_group_from_id(group_id) is not None
+
+
+def reaches_internet(account_id: str, region: str, subnet_id: str, public_ip: bool) -> bool:
+    """Whether traffic from the subnet reaches the internet: a default route to an internet
+    gateway (for an interface with a public IP), or to an available NAT gateway whose own
+    subnet has one."""
+    backend = ec2_backends[account_id][region]
+    for route in _routes(backend, subnet_id):
+        if route.destination_cidr_block != "0.0.0.0/0":
+            continue
+        gateway = getattr(route, "gateway", None)
+        if gateway is not None and str(getattr(gateway, "id", "")).startswith("igw-"):
+            return public_ip
+        nat = getattr(route, "nat_gateway", None)
+        if nat is not None:
+            return str(nat.state) == "available" and reaches_internet(
+                account_id, region, nat.subnet_id, True
+            )
+    return False
+
+
+def has_interface_endpoint(account_id: str, region: str, subnet_id: str, service: str) -> bool:
+    """Whether the subnet's VPC has an endpoint of `service` (com.amazonaws.<region>.<name>)."""
+    backend = ec2_backends[account_id][region]
+    vpc_id = backend.get_subnet(subnet_id).vpc_id
+    endpoints = backend.describe_vpc_endpoints(None, filters={"vpc-id": [vpc_id]})
+    return any(endpoint.service_name == service for endpoint in endpoints)
+
+
+def _routes(backend: Any, subnet_id: str) -> list[Any]:
+    """The routes of the subnet's route table: its own, or its VPC's main one."""
+    tables = backend.describe_route_tables(filters={"association.subnet-id": [subnet_id]})
+    if not tables:
+        vpc_id = backend.get_subnet(subnet_id).vpc_id
+        tables = backend.describe_route_tables(
+            filters={"vpc-id": [vpc_id], "association.main": ["true"]}
+        )
+    return [route for table in tables for route in table.routes]
 
 
 # -- what a quota counts, from the request (AWS's parameter names) and the backend --------------
@@ -234,6 +332,9 @@ class Ec2Emulation:
     def install(self, patcher: Patcher) -> None:
         emulation = self
         original_create = EC2Backend.create_nat_gateway
+        # moto names an interface's address only in VPCs with DNS hostnames enabled (and fails
+        # reading the name elsewhere): every interface has the attribute; tasks' get AWS's name
+        patcher.replace(NetworkInterface, "private_dns_name", None)
 
         def create_nat_gateway(backend: Any, *args: Any, **kwargs: Any) -> Any:
             gateway = original_create(backend, *args, **kwargs)

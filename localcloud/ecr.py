@@ -1,13 +1,26 @@
-"""ECR push events: every successful PutImage emits "ECR Image Action" on the default bus."""
+"""ECR: every successful PutImage emits "ECR Image Action" on the default bus; the ECS
+emulation asks here whether an image is in the local registry."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from moto.ecr.models import ECRBackend
+from moto.ecr.models import ECRBackend, ecr_backends
 
 from localcloud.events import EventRouter, make_event
 from localcloud.patching import Patcher
+
+
+def image_exists(
+    account_id: str, region: str, repository: str, tag: str | None, digest: str | None
+) -> bool:
+    """Whether the repository holds the image (by digest, else by tag; no tag: `latest`)."""
+    found = ecr_backends[account_id][region].repositories.get(repository)
+    if found is None:
+        return False
+    if digest:
+        return any(image.get_image_digest() == digest for image in found.images)
+    return any((tag or "latest") in image.image_tags for image in found.images)
 
 
 def image_action_detail(repository_name: str, image: Any, image_tag: str | None) -> dict[str, Any]:

@@ -42,8 +42,6 @@ from typing import Any
 from moto.core.common_types import TYPE_RESPONSE
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult
-from moto.ec2.models import ec2_backends
-from moto.ec2.models.elastic_network_interfaces import NetworkInterface
 from moto.ecs.exceptions import (
     ClusterNotFoundException,
     EcsClientException,
@@ -52,20 +50,22 @@ from moto.ecs.exceptions import (
 )
 from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
 from moto.ecs.responses import DESCRIBE_TASKS_TAGS, EC2ContainerServiceResponse
-from moto.elbv2.models import FakeTargetGroup, elbv2_backends
 
 from localcloud.clock import Clock
+from localcloud.ec2 import security_group_exists, subnet_exists
 from localcloud.ecs_tasks import STARTING, FargateTask, FargateTasks
-from localcloud.events import EventRouter, make_event
-from localcloud.faults import FaultBook, RolloutFault
-from localcloud.patching import Patcher
-from localcloud.target_health import (
+from localcloud.elbv2 import (
     PASSING,
     Probe,
     TargetHealth,
     balancers_forwarding_to,
-    deregistration_delay,
+    deregister_target,
+    register_target,
+    target_group_type,
 )
+from localcloud.events import EventRouter, make_event
+from localcloud.faults import FaultBook, RolloutFault
+from localcloud.patching import Patcher
 
 LOG = logging.getLogger("localcloud.ecs")
 _SERVICE_EVENTS_KEPT = 100
@@ -472,7 +472,6 @@ class EcsServices:
             service = self._services.get(self._service_of.get(task.id, ""))
             if service is None or not service.load_balancers:
                 return []
-            backend = elbv2_backends[task.account_id][task.region_name]
             registered: list[tuple[str, str, int]] = []
             for balancer in service.load_balancers:
                 group_arn = balancer.get("targetGroupArn")
@@ -480,10 +479,9 @@ class EcsServices:
                     continue
                 port = int(balancer.get("containerPort") or 0)
                 self._by_target[(group_arn, task.private_ip)] = task
-                try:
-                    backend.register_targets(group_arn, [{"Id": task.private_ip, "Port": port}])
-                except ServiceException as error:  # the target group was deleted meanwhile
-                    LOG.warning("task %s: cannot register in %s: %s", task.id, group_arn, error)
+                if not register_target(
+                    task.account_id, task.region_name, group_arn, task.private_ip, port
+                ):
                     continue
                 registered.append((group_arn, task.private_ip, port))
                 self._record(
@@ -494,22 +492,15 @@ class EcsServices:
 
     def _deregister(self, task: FargateTask) -> float:
         """DEACTIVATING: drain the task's targets; the longest deregistration delay (simulated)."""
-        backend = elbv2_backends[task.account_id][task.region_name]
         longest = 0.0
         for group_arn, target_id, port in task.registered:
-            group = backend.target_groups.get(group_arn)
-            if group is None:
-                continue
-            try:
-                backend.deregister_targets(group_arn, [{"Id": target_id, "Port": port}])
-            except ServiceException:
-                continue
-            longest = max(longest, deregistration_delay(group))
+            delay = deregister_target(task.account_id, task.region_name, group_arn, target_id, port)
+            longest = max(longest, delay)
         return longest
 
-    def _probe(self, group: FakeTargetGroup, target_id: str, port: int) -> Probe | None:
+    def _probe(self, group_arn: str, target_id: str, port: int) -> Probe | None:
         with self._lock:
-            task = self._by_target.get((group.arn, target_id)) or self._by_ip.get(target_id)
+            task = self._by_target.get((group_arn, target_id)) or self._by_ip.get(target_id)
             if task is None:
                 return None
             if task.status not in ("ACTIVATING", "RUNNING"):
@@ -779,8 +770,6 @@ class EcsServices:
         patcher.replace(EC2ContainerServiceResponse, "create_service", create_service)
         patcher.replace(EC2ContainerServiceResponse, "update_service", update_service)
         patcher.replace(EC2ContainerServiceBackend, "delete_service", delete_service)
-        # moto's ENIs have a private DNS name only in VPCs with DNS hostnames enabled
-        patcher.replace(NetworkInterface, "private_dns_name", None)
         # moto finds an action's handler among the response class's functions
         for name in ("run_task", "stop_task", "describe_tasks", "list_tasks"):
             patcher.replace(EC2ContainerServiceResponse, name, _handler(getattr(services, name)))
@@ -819,17 +808,15 @@ def _task_definition(backend: Any, name: str | None) -> Any:
 
 
 def _check_network(backend: Any, subnets: list[str], groups: list[str]) -> None:
-    ec2 = ec2_backends[backend.account_id][backend.region_name]
+    account, region = backend.account_id, backend.region_name
     for subnet in subnets:
-        try:
-            ec2.get_subnet(subnet)
-        except Exception:  # noqa: BLE001
+        if not subnet_exists(account, region, subnet):
             raise InvalidParameterException(
                 f"Error retrieving subnet information for [{subnet}]: The subnet ID '{subnet}' "
                 "does not exist"
-            ) from None
+            )
     for group in groups:
-        if ec2.get_security_group_from_id(group) is None:
+        if not security_group_exists(account, region, group):
             raise InvalidParameterException(
                 f"Error retrieving security group information for [{group}]: The security group "
                 f"'{group}' does not exist"
@@ -849,7 +836,6 @@ def _check_load_balancers(response: Any) -> None:
         )
         revision = service.task_definition
     definition = _task_definition(backend, revision)
-    elbv2 = elbv2_backends[backend.account_id][backend.region_name]
     for balancer in balancers:
         group_arn = balancer.get("targetGroupArn")
         name, port = balancer.get("containerName"), balancer.get("containerPort")
@@ -866,16 +852,16 @@ def _check_load_balancers(response: Any) -> None:
                 f"The container {name} did not have a container port {port} defined."
             )
         if group_arn:
-            group = elbv2.target_groups.get(group_arn)
-            if group is None:
+            kind = target_group_type(backend.account_id, backend.region_name, group_arn)
+            if kind is None:
                 raise InvalidParameterException(
                     "Unable to assume role and validate the specified targetGroupArn. Please "
                     "verify that the ECS service role being passed has the proper permissions."
                 )
-            if definition.network_mode == "awsvpc" and group.target_type != "ip":
+            if definition.network_mode == "awsvpc" and kind != "ip":
                 raise InvalidParameterException(
                     f"The provided target group {group_arn} has target type "
-                    f"{group.target_type}, which is incompatible with the awsvpc network mode "
+                    f"{kind}, which is incompatible with the awsvpc network mode "
                     "specified in the task definition."
                 )
             if not balancers_forwarding_to(backend.account_id, backend.region_name, group_arn):

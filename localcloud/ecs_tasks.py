@@ -30,10 +30,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from moto.ec2.models import ec2_backends
-from moto.ecr.models import ecr_backends
-
 from localcloud.clock import Clock
+from localcloud.ec2 import (
+    create_task_interface,
+    delete_interface,
+    has_interface_endpoint,
+    reaches_internet,
+)
+from localcloud.ecr import image_exists
 
 LOG = logging.getLogger("localcloud.ecs")
 FARGATE_PLATFORM_VERSION = "1.4.0"  # what LATEST resolves to on Linux
@@ -96,58 +100,24 @@ def image_problem(image: str, account_id: str) -> str | None:
     if match["account"] != account_id:
         return None
     reference = image if (match["tag"] or match["digest"]) else f"{image}:latest"
-    not_found = (
+    if image_exists(
+        account_id, match["region"], match["repository"], match["tag"], match["digest"]
+    ):
+        return None
+    return (
         "CannotPullContainerError: pull image manifest has been retried 5 time(s): "
         f"failed to resolve ref {reference}: {reference}: not found"
     )
-    repository = ecr_backends[account_id][match["region"]].repositories.get(match["repository"])
-    if repository is None:
-        return not_found
-    if match["digest"]:
-        found = any(stored.get_image_digest() == match["digest"] for stored in repository.images)
-    else:
-        tag = match["tag"] or "latest"
-        found = any(tag in stored.image_tags for stored in repository.images)
-    return None if found else not_found
-
-
-def _route_out(ec2: Any, subnet_id: str, public_ip: bool) -> bool:
-    """Whether traffic from `subnet_id` reaches the internet: a default route to an internet
-    gateway (with a public IP), or to an available NAT gateway that itself has one."""
-    subnet = ec2.get_subnet(subnet_id)
-    tables = ec2.describe_route_tables(filters={"association.subnet-id": [subnet_id]})
-    if not tables:
-        tables = ec2.describe_route_tables(
-            filters={"vpc-id": [subnet.vpc_id], "association.main": ["true"]}
-        )
-    for table in tables:
-        for route in table.routes:
-            if route.destination_cidr_block != "0.0.0.0/0":
-                continue
-            gateway = getattr(route, "gateway", None)
-            if gateway is not None and str(getattr(gateway, "id", "")).startswith("igw-"):
-                return public_ip
-            nat = getattr(route, "nat_gateway", None)
-            if nat is not None:
-                return str(nat.state) == "available" and _route_out(ec2, nat.subnet_id, True)
-    return False
-
-
-def _has_ecr_endpoint(ec2: Any, vpc_id: str, region: str) -> bool:
-    wanted = f"com.amazonaws.{region}.ecr.dkr"
-    endpoints = ec2.describe_vpc_endpoints(None, filters={"vpc-id": [vpc_id]})
-    return any(endpoint.service_name == wanted for endpoint in endpoints)
 
 
 def network_problem(image: str, task: FargateTask) -> str | None:
     """Why a task cannot reach the registry of `image` from its subnet, or None."""
-    ec2 = ec2_backends[task.account_id][task.region_name]
-    if _route_out(ec2, task.subnet_id, task.public_ip):
+    if reaches_internet(task.account_id, task.region_name, task.subnet_id, task.public_ip):
         return None
     match = _ECR_IMAGE.match(image)
     if match is not None:
-        vpc_id = ec2.get_subnet(task.subnet_id).vpc_id
-        if _has_ecr_endpoint(ec2, vpc_id, match["region"]):
+        endpoint = f"com.amazonaws.{match['region']}.ecr.dkr"
+        if has_interface_endpoint(task.account_id, task.region_name, task.subnet_id, endpoint):
             return None
         return (
             "ResourceInitializationError: unable to pull secrets or registry auth: execution "
@@ -275,9 +245,7 @@ class FargateTask:
         self.network_configuration = {"awsvpcConfiguration": awsvpc}
         self.subnet_id = subnet_id
         self.public_ip = awsvpc.get("assignPublicIp") == "ENABLED"
-        self.availability_zone = (
-            ec2_backends[self.account_id][self.region_name].get_subnet(subnet_id).availability_zone
-        )
+        self.availability_zone: str | None = None  # its network interface's, once made
         self.connectivity: str | None = None
         self.created_at = _now()
         self.connectivity_at: datetime | None = None
@@ -359,26 +327,18 @@ class FargateTasks:
 
     def launch(self, task: FargateTask, failure: str | None = None) -> FargateTask:
         """Create the task's ENI and start its life; `failure` makes its start fail so."""
-        ec2 = ec2_backends[task.account_id][task.region_name]
         awsvpc = task.network_configuration["awsvpcConfiguration"]
         attachment_id = str(uuid.uuid4())
-        eni = ec2.create_network_interface(
-            subnet=task.subnet_id,
-            private_ip_address=None,  # type: ignore[arg-type]  # moto picks one in the subnet
-            group_ids=awsvpc.get("securityGroups") or [],
-            description=(
-                f"arn:{task.partition}:ecs:{task.region_name}:{task.account_id}:attachment/"
-                f"{attachment_id}"
-            ),
+        eni = create_task_interface(
+            task.account_id,
+            task.region_name,
+            task.subnet_id,
+            list(awsvpc.get("securityGroups") or []),
+            f"arn:{task.partition}:ecs:{task.region_name}:{task.account_id}:attachment/"
+            f"{attachment_id}",
         )
-        eni.status = "in-use"
-        eni.device_index = 0
-        if not eni.private_dns_name:  # what AWS names an address of the region's VPCs
-            host = f"ip-{str(eni.private_ip_address).replace('.', '-')}"
-            suffix = "ec2.internal" if task.region_name == "us-east-1" else "compute.internal"
-            region = "" if task.region_name == "us-east-1" else f".{task.region_name}"
-            eni.private_dns_name = f"{host}{region}.{suffix}"
-        task.eni_id, task.private_ip = eni.id, eni.private_ip_address
+        task.eni_id, task.private_ip = eni.interface_id, eni.private_ip
+        task.availability_zone = eni.availability_zone
         task.attachments = [
             {
                 "id": attachment_id,
@@ -386,16 +346,16 @@ class FargateTasks:
                 "status": "PRECREATED",
                 "details": [
                     {"name": "subnetId", "value": task.subnet_id},
-                    {"name": "networkInterfaceId", "value": eni.id},
+                    {"name": "networkInterfaceId", "value": eni.interface_id},
                     {"name": "macAddress", "value": eni.mac_address},
                     {"name": "privateDnsName", "value": eni.private_dns_name},
-                    {"name": "privateIPv4Address", "value": eni.private_ip_address},
+                    {"name": "privateIPv4Address", "value": eni.private_ip},
                 ],
             }
         ]
         for container in task.containers:
             container.network_interfaces = [
-                {"attachmentId": attachment_id, "privateIpv4Address": eni.private_ip_address}
+                {"attachmentId": attachment_id, "privateIpv4Address": eni.private_ip}
             ]
         self._clock.after_wall(
             self._start_phase(self._clock.profile.task_provisioning),
@@ -542,11 +502,6 @@ class FargateTasks:
         if task.attachments:
             task.attachments[0]["status"] = "DELETED"
         if task.eni_id is not None:
-            try:
-                ec2_backends[task.account_id][task.region_name].delete_network_interface(
-                    task.eni_id
-                )
-            except Exception:  # noqa: BLE001 - the ENI was deleted by hand meanwhile
-                LOG.debug("ENI %s of task %s already gone", task.eni_id, task.id)
+            delete_interface(task.account_id, task.region_name, task.eni_id)
         task.set_status("STOPPED")
         self._on_change(task)
