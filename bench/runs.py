@@ -20,6 +20,7 @@ from bench.settings import (
     TIME_SCALE,
 )
 from bench.specs import scorekeep
+from tests.support.quotas import kept_services
 
 Say = Callable[[str], None]
 PEER_SERVICE = "peer-target"
@@ -82,25 +83,12 @@ def _sweep_point(calls: int, polling: int, seconds: float) -> dict[str, Any]:
     return {"deploy_api_calls": calls, "polling_calls": polling, "seconds": round(seconds, 3)}
 
 
-def account_quotas(services: int) -> dict[str, int]:
-    """Quotas for `services` complete scorekeeps kept side by side. Each is a VPC with a NAT
-    gateway (in the first zone) and its Elastic IP: beyond AWS's defaults (5 VPCs per Region,
-    the default VPC counting, 5 Elastic IPs, 5 NAT gateways per zone) an account needs them
-    raised, as this one has. Load balancers (50) and the rest stay AWS's."""
-    needed = max(5, services + 1)  # and the default VPC
-    return {
-        "ec2:vpcs-per-region": needed,
-        "ec2:elastic-ips-per-region": needed,
-        "ec2:nat-gateways-per-availability-zone": needed,
-    }
-
-
 def measure_deployments(runs: int, ecs: Path | None, say: Say) -> dict[str, Any]:
     say(f"local cloud: rollouts of {ROLLOUT_SECONDS:g} s, {runs} runs of each deployment")
     with local_cloud(
         time_scale=TIME_SCALE,
         rollout_seconds=ROLLOUT_SECONDS,
-        quotas=account_quotas(runs + 1),  # bench-1..runs and the peer's service, all kept
+        quotas=kept_services(runs + 1),  # bench-1..runs and the peer's service, all kept
     ) as cloud:
         pipeline = Pipeline(cloud)
         measured = _rounds(pipeline, runs, say)

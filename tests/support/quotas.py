@@ -7,13 +7,26 @@ behind (a leak would be a defect to fix, not a reason for a quota), so it is the
 that need more than AWS's defaults: 5 VPCs per Region (the default VPC counting), 5 Elastic
 IPs, 5 NAT gateways per Availability Zone (ecsdrop's single NAT gateway is always in the first
 zone). These suites raise them, as such an account would have had AWS raise them; the
-internet gateways per Region follow the VPCs, as in AWS.
+internet gateways per Region follow the VPCs, as in AWS. The hardening suites keep a service
+per case of their matrix (over a hundred), so they raise the load balancers' too.
 """
 
 from __future__ import annotations
 
-MANY_SERVICES = {
-    "ec2:vpcs-per-region": 30,
-    "ec2:elastic-ips-per-region": 30,
-    "ec2:nat-gateways-per-availability-zone": 30,
-}
+
+def kept_services(services: int, load_balancers: bool = False) -> dict[str, int]:
+    """Quotas for `services` complete scorekeeps kept side by side in one account: a VPC each
+    (the default VPC counting too), its NAT gateway (in the first zone) and Elastic IP, and,
+    with `load_balancers`, an ALB each beyond AWS's 50."""
+    needed = max(5, services + 1)
+    raised = {
+        "ec2:vpcs-per-region": needed,
+        "ec2:elastic-ips-per-region": needed,
+        "ec2:nat-gateways-per-availability-zone": needed,
+    }
+    if load_balancers:
+        raised["elbv2:application-load-balancers"] = max(50, services)
+    return raised
+
+
+MANY_SERVICES = kept_services(29)

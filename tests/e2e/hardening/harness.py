@@ -30,6 +30,7 @@ from ecsdrop_cli.main import main as ecsdrop_main
 from ecsdrop_cli.stack import Stack
 from localcloud import LocalCloud
 from tests.support.architecture import tagged_network
+from tests.support.quotas import kept_services
 from tests.support.template import ROOT
 
 RUN_DEADLINE = 150.0  # seconds; a lost ECS event costs RolloutCheckSeconds (30) before polling
@@ -51,6 +52,8 @@ def start_cloud(**options: Any) -> LocalCloud:
         "stack_name": "ecsdrop",
         "time_scale": 0.01,
         "parameters": {"RolloutCheckSeconds": 30},
+        # a service per case, all kept: an account with its quotas raised (tests/support/quotas.py)
+        "quotas": kept_services(400, load_balancers=True),
         **options,
     }
     cloud = LocalCloud(ROOT / "template.yaml", **settings).start()
