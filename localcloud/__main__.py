@@ -37,6 +37,8 @@ def main() -> None:
         Quotas(quotas)  # every name known, every value a count
     except ValueError as error:
         parser.error(f"--quota NAME=N: {error}")
+    if args.rollout_seconds is not None and args.profile != "fast":
+        parser.error("--rollout-seconds: only with --profile fast")
     try:
         serve(
             args.template,
