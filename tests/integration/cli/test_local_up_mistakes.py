@@ -105,3 +105,10 @@ def test_a_template_that_cannot_be_deployed_as_written_is_a_usage_error(ecsdrop:
     assert_nothing_started(run)
     assert run.stderr.startswith("ecsdrop local up: template ")
     assert run.stderr.endswith("missing-template.yaml does not exist\n")
+
+
+def test_rollout_seconds_without_the_fast_profile_is_a_usage_error(ecsdrop: Ecsdrop) -> None:
+    run = ecsdrop("local", "up", "--rollout-seconds", "1")
+
+    assert_nothing_started(run)
+    assert "--rollout-seconds: only with --profile fast" in run.stderr
