@@ -31,7 +31,6 @@ import itertools
 import logging
 import math
 import random
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -131,7 +130,7 @@ class EcsServices:
         self._faults = faults
         self._clock = clock
         self._targets = targets
-        self._lock = threading.RLock()
+        self._lock = targets.lock  # one lock for ECS and its targets (see TargetHealth)
         self._states: dict[str, _ServiceState] = {}
         self._services: dict[str, Any] = {}  # service ARN -> moto Service
         self._by_target: dict[tuple[str, str], FargateTask] = {}  # (group ARN, ip) -> task

@@ -260,7 +260,9 @@ class TargetHealth:
         self._clock = clock
         self._lb_active = lb_active or load_balancer_active
         self._targets: dict[tuple[str, str], _Target] = {}
-        self._lock = threading.RLock()
+        # Shared with the ECS emulation (`lock`): health checks ask ECS which task owns an
+        # address, and ECS registers and drains targets, so one lock orders both, never two.
+        self.lock = self._lock = threading.RLock()
         self._probers: list[Prober] = []
         self._listeners: list[Listener] = []
 
