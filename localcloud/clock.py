@@ -46,12 +46,14 @@ class Profile:
     replacement_delay: float  # a stopped task of a service until its replacement starts
     launch_backoff_first: float  # first delay between failing launches (then doubling)
     launch_backoff_max: float  # the service throttle's ceiling
-    # ELBv2 health checks: the target group's own interval and thresholds decide, as in AWS;
-    # False makes every target healthy at registration (the fast profile)
-    health_checks: bool = True
-    # None: tasks start in task_provisioning + task_pending + task_activating; otherwise the
-    # whole start takes this many wall-clock seconds (the fast profile)
+    # None: tasks start in task_provisioning + task_pending + task_activating, and health
+    # checks, draining and back-off take their time; otherwise (the fast profile) a task's
+    # whole start takes this many wall-clock seconds and the rest is instant
     rollout_seconds: float | None = None
+
+    @property
+    def fast(self) -> bool:
+        return self.rollout_seconds is not None
 
     def task_start_seconds(self) -> float:
         return self.task_provisioning + self.task_pending + self.task_activating
@@ -88,7 +90,6 @@ FAST = Profile(
     replacement_delay=0.0,
     launch_backoff_first=0.0,
     launch_backoff_max=0.0,
-    health_checks=False,
     rollout_seconds=1.0,
 )
 
@@ -133,6 +134,10 @@ class Clock:
 
     def wall_seconds(self, simulated: float) -> float:
         return max(0.0, simulated) * self.time_scale
+
+    def delay(self, simulated: float) -> float:
+        """Wall-clock seconds of a wait the fast profile skips (stopping, draining, back-off)."""
+        return 0.0 if self.profile.fast else self.wall_seconds(simulated)
 
     def after(self, simulated: float, callback: Callable[[], None]) -> None:
         """Call `callback` once `simulated` AWS seconds have passed."""

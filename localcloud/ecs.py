@@ -393,7 +393,7 @@ class EcsServices:
             delay = info.backoff
         else:
             delay = profile.replacement_delay
-        info.next_launch = time.monotonic() + self._wall(delay)
+        info.next_launch = time.monotonic() + self._clock.delay(delay)
         breaker = (service.deployment_configuration or {}).get("deploymentCircuitBreaker") or {}
         threshold = min(200, max(3, math.ceil(int(primary["desiredCount"] or 0) * 0.5)))
         if breaker.get("enable") and info.failed >= threshold:
@@ -451,7 +451,7 @@ class EcsServices:
             elif stopping and task.stop_code != "ServiceSchedulerInitiated":
                 info = self._state(service).deployments.get(task.started_by)
                 if info is not None:  # stopped by hand, or its essential container exited
-                    info.next_launch = time.monotonic() + self._wall(
+                    info.next_launch = time.monotonic() + self._clock.delay(
                         self._clock.profile.replacement_delay
                     )
             self._reconcile(service)
@@ -547,11 +547,6 @@ class EcsServices:
                 self._stop(service, task, reason)
 
     # -- bookkeeping -----------------------------------------------------------------------------
-
-    def _wall(self, simulated: float) -> float:
-        if self._clock.profile.rollout_seconds is not None:
-            return 0.0
-        return self._clock.wall_seconds(simulated)
 
     def _wake(self, service: Any, seconds: float) -> None:
         state = self._state(service)

@@ -313,16 +313,11 @@ class FargateTasks:
         self._register_targets = register_targets
         self._deregister_targets = deregister_targets
 
-    # wall-clock seconds of each phase
     def _start_phase(self, simulated: float) -> float:
+        """Wall-clock seconds of one of a task's three starting phases."""
         profile = self._clock.profile
         if profile.rollout_seconds is not None:
             return profile.rollout_seconds / 3
-        return self._clock.wall_seconds(simulated)
-
-    def _stop_phase(self, simulated: float) -> float:
-        if self._clock.profile.rollout_seconds is not None:
-            return 0.0
         return self._clock.wall_seconds(simulated)
 
     def launch(self, task: FargateTask, failure: str | None = None) -> FargateTask:
@@ -468,11 +463,7 @@ class FargateTasks:
         task.set_status("DEACTIVATING")
         self._on_change(task)
         drain = self._deregister_targets(task) if task.registered else 0.0
-        wall = 0.0 if self._clock.profile.rollout_seconds is not None else drain
-        self._clock.after_wall(
-            self._clock.wall_seconds(wall) if wall else 0.0,
-            lambda: self._stopping(task, exit_codes),
-        )
+        self._clock.after_wall(self._clock.delay(drain), lambda: self._stopping(task, exit_codes))
 
     def _stopping(self, task: FargateTask, exit_codes: bool) -> None:
         task.set_status("STOPPING")
@@ -485,7 +476,7 @@ class FargateTasks:
                     container.exit_code = 0 if exit_codes else 137
             self._deprovision(task)
 
-        self._clock.after_wall(self._stop_phase(self._clock.profile.task_stopping), stopped)
+        self._clock.after_wall(self._clock.delay(self._clock.profile.task_stopping), stopped)
 
     def _deprovision(self, task: FargateTask) -> None:
         task.set_status("DEPROVISIONING")
@@ -493,7 +484,7 @@ class FargateTasks:
             task.attachments[0]["status"] = "DETACHING"
         self._on_change(task)
         self._clock.after_wall(
-            self._stop_phase(self._clock.profile.task_deprovisioning), lambda: self._gone(task)
+            self._clock.delay(self._clock.profile.task_deprovisioning), lambda: self._gone(task)
         )
 
     def _gone(self, task: FargateTask) -> None:

@@ -295,7 +295,7 @@ class TargetHealth:
             if target.state not in ("initial", "unused"):
                 return
             interval = float(group.health_check_interval_seconds or 30)
-            if not self._clock.profile.health_checks:  # the fast profile: no checks to wait for
+            if self._clock.profile.fast:  # no checks to wait for
                 probe = self._probe(group, target)
                 self._conclude(group, target, probe)
                 return
@@ -331,11 +331,9 @@ class TargetHealth:
     def _deregistered(self, group: FakeTargetGroup, target: _Target) -> None:
         with self._lock:
             self._set(group, target, "draining")
-            delay = deregistration_delay(group)
-            if not self._clock.profile.health_checks:
-                delay = 0.0
+            delay = self._clock.delay(deregistration_delay(group))
             generation = target.generation
-        self._clock.after(delay, lambda: self._drained(group, target, generation))
+        self._clock.after_wall(delay, lambda: self._drained(group, target, generation))
 
     def _drained(self, group: FakeTargetGroup, target: _Target, generation: int) -> None:
         with self._lock:
