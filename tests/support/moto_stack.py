@@ -140,12 +140,13 @@ class MotoStack:
     # ------------------------------------------------------------------ the steps
 
     def start(self, text: str, key: str = "specs/scorekeep.yaml") -> dict[str, Any]:
-        """Load and lock, as the workflow's first two states."""
+        """Upload, then load and lock, as the workflow's first two states."""
+        return self.deliver(self.s3_event(key, self.upload(text, key)))
+
+    def deliver(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Load and lock ``event`` in a new execution, as the workflow's first two states."""
         rt = self.runtime
-        version = self.upload(text, key)
-        state = load(
-            self.s3_event(key, version), self.execution(), rt.bucket, rt.guardrails, rt.installation
-        ).to_json()
+        state = load(event, self.execution(), rt.bucket, rt.guardrails, rt.installation).to_json()
         state["lock"] = begin(
             WorkflowState.from_json(state),
             rt.store,

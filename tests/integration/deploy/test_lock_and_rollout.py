@@ -17,6 +17,24 @@ def test_a_second_deployment_of_a_busy_service_is_told_to_wait(stack: MotoStack)
         stack.start(example("scorekeep.yaml"))
 
 
+def test_the_same_event_delivered_again_while_its_run_holds_the_lock_is_a_no_op_at_once(
+    stack: MotoStack,
+) -> None:
+    first = stack.start(example("scorekeep.yaml"))
+    version = first["deployment"]["spec_version_id"]
+    again = stack.deliver(stack.s3_event("specs/scorekeep.yaml", version))
+    assert again["lock"] == {
+        "acquired": False,
+        "noop": True,
+        "reason": f"a duplicate of deployment {first['deployment']['id']}, which deploys "
+        "the same request",
+        "previous": None,
+    }
+    holder = stack.runtime.store.lock_holder("scorekeep")
+    assert holder is not None
+    assert holder.owner == first["deployment"]["id"]  # the first delivery keeps the lock
+
+
 def test_the_lock_holder_may_take_it_again_when_its_step_is_retried(stack: MotoStack) -> None:
     store = stack.runtime.store
     store.acquire_lock("web", "run-a", "arn:a", ttl_seconds=60)

@@ -46,6 +46,7 @@ class LockInfo:
     owner: str
     execution_arn: str
     expires_at: int
+    request: str | None = None  # the holder's request digest (Deployment.request_digest)
 
 
 class StateStore:
@@ -56,8 +57,16 @@ class StateStore:
 
     # ------------------------------------------------------------------ lock
 
-    def acquire_lock(self, service: str, owner: str, execution_arn: str, ttl_seconds: int) -> None:
+    def acquire_lock(
+        self,
+        service: str,
+        owner: str,
+        execution_arn: str,
+        ttl_seconds: int,
+        request: str | None = None,
+    ) -> None:
         """Take the service's lock, or raise LockHeldError naming the deployment holding it.
+        ``request`` says what the holder deploys, so a duplicate of it can be told apart.
 
         Re-entrant for the same owner (a retried step), and a lock past its expiry is free:
         a crashed deployment cannot block the next one for longer than its deadline.
@@ -74,6 +83,7 @@ class StateStore:
                     "executionArn": execution_arn,
                     "acquiredAt": now,
                     "expiresAt": now + ttl_seconds,
+                    "request": request,
                 }
             ),
             ConditionExpression="attribute_not_exists(PK) OR expiresAt < :now OR #o = :me",
@@ -90,7 +100,9 @@ class StateStore:
         item = self._get(f"SERVICE#{service}", "LOCK")
         if item is None:
             return None
-        holder = LockInfo(item["owner"], item.get("executionArn", ""), int(item["expiresAt"]))
+        holder = LockInfo(
+            item["owner"], item.get("executionArn", ""), int(item["expiresAt"]), item.get("request")
+        )
         if live_only and holder.expires_at < int(self._clock()):
             return None
         return holder

@@ -16,6 +16,7 @@ from ecsdrop.deploy.finish import Reporter
 from ecsdrop.deploy.load import owner_key
 from ecsdrop.deploy.ownership import Ownership
 from ecsdrop.deploy.state import Deployment, WorkflowState
+from ecsdrop.errors import LockHeldError
 
 # The lock outlives the rollout deadline by the time the other steps may take, so a
 # crashed run frees the service on its own, never in the middle of a live one.
@@ -30,11 +31,24 @@ def begin(
     ownership: Ownership,
 ) -> dict[str, Any]:
     """The Lock step: take the lock (LockHeldError when busy: the workflow waits and
-    retries), then say whether the run is a no-op (and why) or refused, and what the
-    service's record was before it. A run that goes ahead is announced (STARTED)."""
+    retries; a duplicate of the run holding it is a no-op at once), then say whether the
+    run is a no-op (and why) or refused, and what the service's record was before it. A
+    run that goes ahead is announced (STARTED)."""
     deployment = state.deployment
     ttl = state.spec.stability_timeout_seconds + LOCK_MARGIN_SECONDS
-    store.acquire_lock(deployment.service, deployment.id, deployment.execution_arn, ttl)
+    request = deployment.request_digest
+    try:
+        store.acquire_lock(
+            deployment.service, deployment.id, deployment.execution_arn, ttl, request
+        )
+    except LockHeldError:
+        holder = store.lock_holder(deployment.service, live_only=True)
+        if holder is None or holder.request != request:
+            raise
+        # The same event delivered again: waiting would only deploy it a second time
+        # (or time out while the first delivery runs a long rollout).
+        duplicate = f"a duplicate of deployment {holder.owner}, which deploys the same request"
+        return {"acquired": False, "noop": True, "reason": duplicate, "previous": None}
     previous = store.get_state(deployment.service)
     result: dict[str, Any] = {"acquired": True, "noop": False, "reason": None, "previous": previous}
     if deployment.deletes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ecsdrop.spec.model import Spec
+from ecsdrop.spec.model import Spec, digest_of
 
 DEPLOY = "deploy"
 DELETE = "delete"
@@ -32,6 +32,16 @@ class Deployment:
     @property
     def deletes(self) -> bool:
         return self.action == DELETE
+
+    @property
+    def request_digest(self) -> str:
+        """What this run was asked to do, whichever execution runs it: the same for every
+        delivery of one event (S3 and EventBridge deliver at least once), different for a
+        new upload, push or request."""
+        request = asdict(self)
+        for per_run in ("id", "execution_arn", "started_at"):
+            del request[per_run]
+        return digest_of(request)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
