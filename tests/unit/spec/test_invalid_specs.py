@@ -1776,6 +1776,56 @@ LOAD_BALANCER = [
         ],
     ),
     Case(
+        "health-check-timeout-not-shorter-than-its-interval",
+        spec("""\
+            version: 1
+            service:
+              name: web
+            taskDefinition:
+              containerDefinitions:
+                - name: web
+                  image: nginx
+                  portMappings:
+                    - containerPort: 8080
+            loadBalancer:
+              healthCheck:
+                timeoutSeconds: 10
+            """),
+        [
+            (
+                "loadBalancer.healthCheck.timeoutSeconds",
+                "the timeout (10 s) must be shorter than the interval (10 s): Elastic Load "
+                "Balancing refuses the target group otherwise",
+                12,
+            )
+        ],
+    ),
+    Case(
+        "health-check-interval-below-the-default-timeout",
+        spec("""\
+            version: 1
+            service:
+              name: web
+            taskDefinition:
+              containerDefinitions:
+                - name: web
+                  image: nginx
+                  portMappings:
+                    - containerPort: 8080
+            loadBalancer:
+              healthCheck:
+                intervalSeconds: 5
+            """),
+        [
+            (
+                "loadBalancer.healthCheck.intervalSeconds",
+                "the timeout (5 s) must be shorter than the interval (5 s): Elastic Load "
+                "Balancing refuses the target group otherwise",
+                12,
+            )
+        ],
+    ),
+    Case(
         "settings-for-no-load-balancer",
         spec("""\
             version: 1

@@ -98,9 +98,9 @@ def test_defaults_with_a_port_put_private_tasks_behind_an_http_alb(
         "healthCheck": {
             "protocol": "HTTP",
             "port": "traffic-port",
-            "intervalSeconds": 30,
+            "intervalSeconds": 10,
             "timeoutSeconds": 5,
-            "healthyThresholdCount": 3,
+            "healthyThresholdCount": 2,
             "unhealthyThresholdCount": 3,
             "path": "/",
             "matcher": "200-399",

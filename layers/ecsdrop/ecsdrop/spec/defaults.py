@@ -211,7 +211,9 @@ def _load_balancer(load_balancer: Data | None, task: Data) -> Data:
         "listener": _listener(kind, given.get("listener", {})),
         "target": {"containerName": name, "containerPort": port},
         "healthCheck": _health_check(kind, given.get("healthCheck", {})),
-        "deregistrationDelaySeconds": given.get("deregistrationDelaySeconds", 30),
+        "deregistrationDelaySeconds": given.get(
+            "deregistrationDelaySeconds", DEREGISTRATION_DELAY_SECONDS
+        ),
         **({"rule": given["rule"]} if "rule" in given else {}),
     }
 
@@ -252,15 +254,28 @@ def _listener(kind: str, listener: Data) -> Data:
     return result
 
 
+# Target health defaults (docs/spec.md gives the reasons): a new task is healthy after
+# 2 checks 10 s apart (20 s; ELB's own defaults, 5 x 30 s, take 150 s, and AWS's ECS
+# guide suggests 2 x 5 s for services that start in under 10 s), failed after 3 (30 s: one
+# slow answer does not stop a task), each answer awaited 5 s (ELB requires less than the
+# interval).
+HEALTH_CHECK_INTERVAL_SECONDS = 10
+HEALTH_CHECK_TIMEOUT_SECONDS = 5
+HEALTHY_THRESHOLD = 2
+UNHEALTHY_THRESHOLD = 3
+# How long a draining target keeps its connections (ELB's default is 300 s).
+DEREGISTRATION_DELAY_SECONDS = 30
+
+
 def _health_check(kind: str, check: Data) -> Data:
     protocol = check.get("protocol", "HTTP" if kind == "application" else "TCP")
     result = {
         "protocol": protocol,
         "port": check.get("port", "traffic-port"),
-        "intervalSeconds": check.get("intervalSeconds", 30),
-        "timeoutSeconds": check.get("timeoutSeconds", 5 if protocol != "TCP" else 10),
-        "healthyThresholdCount": check.get("healthyThresholdCount", 3),
-        "unhealthyThresholdCount": check.get("unhealthyThresholdCount", 3),
+        "intervalSeconds": check.get("intervalSeconds", HEALTH_CHECK_INTERVAL_SECONDS),
+        "timeoutSeconds": check.get("timeoutSeconds", HEALTH_CHECK_TIMEOUT_SECONDS),
+        "healthyThresholdCount": check.get("healthyThresholdCount", HEALTHY_THRESHOLD),
+        "unhealthyThresholdCount": check.get("unhealthyThresholdCount", UNHEALTHY_THRESHOLD),
     }
     if protocol != "TCP":
         result["path"] = check.get("path", "/")

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ecsdrop.spec.defaults import (
+    HEALTH_CHECK_INTERVAL_SECONDS,
+    HEALTH_CHECK_TIMEOUT_SECONDS,
     READ_ONLY_TASK_FIELDS,
     default_listener_protocol,
     fargate_task_size,
@@ -581,6 +583,15 @@ def _health_check(kind: str, check: dict[str, Any]) -> Iterator[Problem]:
         for field in ("path", "matcher"):
             if field in check:
                 yield Problem((*here, field), "has no effect on a TCP health check; remove it")
+    interval = check.get("intervalSeconds", HEALTH_CHECK_INTERVAL_SECONDS)
+    timeout = check.get("timeoutSeconds", HEALTH_CHECK_TIMEOUT_SECONDS)
+    if isinstance(interval, int) and isinstance(timeout, int) and timeout >= interval:
+        field = "timeoutSeconds" if "timeoutSeconds" in check else "intervalSeconds"
+        yield Problem(
+            (*here, field),
+            f"the timeout ({timeout} s) must be shorter than the interval ({interval} s): "
+            "Elastic Load Balancing refuses the target group otherwise",
+        )
 
 
 def _target(spec: Spec, target: dict[str, Any]) -> Iterator[Problem]:
