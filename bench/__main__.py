@@ -12,6 +12,7 @@ from typing import Any
 
 from bench import settings
 from bench.cold_start import LambdaLayout, install_runtime, lambda_python, measure_cold_starts
+from bench.critical_path import measure_critical_path
 from bench.layer import breakdown, build_layer, reductions, tree_bytes
 from bench.machine import describe_machine
 from bench.plot import draw
@@ -68,6 +69,7 @@ def run_settings(args: argparse.Namespace) -> dict[str, Any]:
         "runs": args.runs,
         "rollout_seconds": settings.ROLLOUT_SECONDS,
         "time_scale": settings.TIME_SCALE,
+        "critical_path_time_scale": settings.CRITICAL_PATH_TIME_SCALE,
         "sweep_rollout_seconds": list(settings.SWEEP_ROLLOUT_SECONDS),
         "scale_sizes": args.scale,
         "scale_rollout_seconds": settings.SCALE_ROLLOUT_SECONDS,
@@ -111,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     results.update(measure_layer(python))
     results.update(measure_cold_start(python))
     results.update(measure_deployments(args.runs, args.peer, say))
+    results["critical_path"] = measure_critical_path(say)
     results["scale"] = measure_scale(args.scale, say)
     results["bench_seconds"] = round(time.time() - started, 1)
     write(results)

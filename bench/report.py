@@ -284,6 +284,50 @@ def scale_section(results: dict[str, Any]) -> list[str]:
     ]
 
 
+CRITICAL_PATH_TITLES = {
+    "greenfield": "greenfield: S3 PUT → service steady, targets healthy",
+    "redeploy": "image redeploy: S3 PUT → new tasks healthy, old ones stopped",
+    "rollback": "failed redeploy: S3 PUT → service back on its previous revision",
+}
+
+
+def critical_path_section(results: dict[str, Any]) -> list[str]:
+    measured = results.get("critical_path")
+    if not measured:
+        return []
+    scale = results["settings"].get("critical_path_time_scale")
+    rows = [
+        (
+            CRITICAL_PATH_TITLES[name],
+            f"{row['seconds']:g} s",
+            f"{row['floor_seconds']:g} s",
+            _ratio(row["ratio"]),
+            f"{row['compute_seconds']:g} s",
+            _ratio(row["ratio_less_compute_inflation"]),
+        )
+        for name, row in measured.items()
+    ]
+    return [
+        "## The critical path on AWS's clock",
+        "",
+        "The local cloud's realistic profile (localcloud/README.md: NAT gateway 105 s, load "
+        "balancer 150 s, task start 15 + 20 + 5 s, health checks as the target group says, "
+        f"draining, ECS's launch back-off), its waits compressed {scale:g}x in wall-clock "
+        "time; a run's wall-clock time divided by that factor is its length on the simulated "
+        "clock. The **floor** is AWS's waits alone along the path (bench/critical_path.py "
+        "derives each from the profile and the spec's defaults: health checks 2 x 10 s, "
+        "deregistration 30 s), ecsdrop's own work taken as instant. The pipeline's work took "
+        "real time and is counted over by the compression: the **seconds** are an upper "
+        "bound; the last column takes the Lambda states' share of that out (functions warm; "
+        "a cold installation adds the cold starts below once per function).",
+        "",
+        *_table(
+            ("run", "seconds", "floor", "ratio", "in Lambda states", "ratio less that"),
+            rows,
+        ),
+    ]
+
+
 def cold_start_section(results: dict[str, Any]) -> list[str]:
     detail = results["cold_start"]
     rows = [
@@ -362,7 +406,24 @@ def explain(key: str, results: dict[str, Any]) -> str:
             )
             + ".\n"
         )
+    if key.startswith("critical_path_"):
+        return _explain_critical_path(key.removeprefix("critical_path_"), results)
     return f"- **{key}**: see the tables above.\n"
+
+
+def _explain_critical_path(scenario: str, results: dict[str, Any]) -> str:
+    row = results["critical_path"][scenario]
+    over = row["seconds"] - row["floor_seconds"]
+    return (
+        f"- **Critical path, {scenario}.** {row['seconds']:g} s against a floor of "
+        f"{row['floor_seconds']:g} s: {over:.0f} s over, of which the compression counts "
+        f"{row['compute_inflation_seconds']:g} s for the {row['compute_seconds']:g} s the "
+        "Lambda states took on this machine's emulated runtime (less that, "
+        f"{row['ratio_less_compute_inflation']:.2f}x). The rest is the pipeline's other work "
+        "counted over the same way (EventBridge deliveries, the ECS event's way back to the "
+        "workflow, transitions) and the health checks' and the NAT gateway loop's rhythm "
+        "(a check every 10 s).\n"
+    )
 
 
 def _average_import_ms(results: dict[str, Any], packages: Iterable[str]) -> float:
@@ -424,6 +485,7 @@ def render(results: dict[str, Any]) -> str:
         deployments_section,
         overhead_section,
         peer_section,
+        critical_path_section,
         scale_section,
         cold_start_section,
         layer_section,

@@ -24,6 +24,10 @@ SWEEP_ROLLOUT_SECONDS = (1.0, 5.0, 10.0)
 # Step Functions Wait/Retry factor of the deployment runs (no Wait state on their path).
 TIME_SCALE = 0.01
 
+# The critical path on AWS's clock (bench/critical_path.py): the realistic profile, its waits
+# compressed this much (the pipeline's own work takes real time and is counted as it is).
+CRITICAL_PATH_TIME_SCALE = 0.25
+
 # Scale: N services submitted at once under ECS's API throttling, retries in real time.
 SCALE_SIZES = (1, 10, 50, 100)
 SCALE_ROLLOUT_SECONDS = 2.0

@@ -130,3 +130,46 @@ def test_a_failed_scale_run_names_its_causes(results: dict[str, Any]) -> None:
 def test_without_the_peer_the_document_says_why(results: dict[str, Any]) -> None:
     alone = {**results, "peer": None, "peer_error": "The peer's `ecs` command was not found."}
     assert "The peer's `ecs` command was not found." in render(alone)
+
+
+def _path(seconds: float, floor: float, compute: float) -> dict[str, Any]:
+    inflation = compute * 3  # at a time scale of 0.25
+    return {
+        "seconds": seconds,
+        "compute_seconds": compute,
+        "compute_inflation_seconds": inflation,
+        "floor_seconds": floor,
+        "ratio": round(seconds / floor, 2),
+        "ratio_less_compute_inflation": round((seconds - inflation) / floor, 2),
+        "outcome": "SUCCEEDED",
+    }
+
+
+def test_the_critical_path_is_shown_against_its_floor_and_a_slow_one_explained(
+    results: dict[str, Any],
+) -> None:
+    timed = copy.deepcopy(results)
+    timed["settings"]["critical_path_time_scale"] = 0.25
+    timed["critical_path"] = {
+        "greenfield": _path(180.0, 170.0, 4.0),
+        "redeploy": _path(125.0, 100.0, 3.0),
+        "rollback": {**_path(130.0, 120.0, 2.0), "outcome": "FAILED"},
+    }
+    checks = {check.key: check.met for check in check_targets(timed)}
+    assert checks["critical_path_greenfield"] is True  # 1.06x
+    assert checks["critical_path_redeploy"] is False  # 1.25x
+    document = render(timed)
+    assert "## The critical path on AWS's clock" in document
+    assert (
+        "| greenfield: S3 PUT → service steady, targets healthy | 180 s | 170 s | 1.06x | 4 s "
+        "| 0.99x |" in document
+    )
+    assert "- **Critical path, redeploy.** 125 s against a floor of 100 s: 25 s over" in document
+    assert "critical path, greenfield" not in document.lower().split("## gaps")[1]
+
+
+def test_results_without_a_critical_path_render_without_its_section(
+    results: dict[str, Any],
+) -> None:
+    assert "critical path" not in render(results).lower()
+    assert not any(check.key.startswith("critical_path") for check in check_targets(results))
