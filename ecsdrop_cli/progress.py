@@ -19,6 +19,7 @@ STEP_TITLES = {
     "RegisterTaskDefinition": "Register the task definition",
     "BuildNetwork": "Network",
     "BuildLoadBalancer": "Load balancer",
+    "NatGateways": "Wait for the NAT gateways",
     "DeployService": "Create or update the service",
     "WaitForRollout": "Wait for a steady state (ECS events)",
     "CheckRollout": "Check the rollout",
@@ -34,6 +35,8 @@ STEP_TITLES = {
     "TearDown": "Tear down (deletion policy)",
     "RecordDeletion": "Record the deletion",
 }
+# States of one loop shown as one step: a NAT gateway takes 1-5 minutes, checked every 10 s.
+STEP_GROUPS = {"WaitForNatGateways": "NatGateways", "CheckNatGateways": "NatGateways"}
 _ENTERED = ("TaskStateEntered", "ChoiceStateEntered", "PassStateEntered", "WaitStateEntered")
 _EXITED = ("TaskStateExited", "PassStateExited", "WaitStateExited")
 
@@ -71,8 +74,12 @@ class Progress:
     def _apply(self, event: dict[str, Any]) -> None:
         kind = event["type"]
         if kind in _ENTERED and not kind.startswith("Choice"):
-            name = event["stateEnteredEventDetails"]["name"]
-            self.steps.append(Step(name, event["timestamp"]))
+            state = event["stateEnteredEventDetails"]["name"]
+            name = STEP_GROUPS.get(state, state)
+            if self.steps and name != state and self.steps[-1].name == name:
+                self.steps[-1].finished = None  # the loop goes round again
+            else:
+                self.steps.append(Step(name, event["timestamp"]))
         elif kind in _EXITED and self.steps:
             self.steps[-1].finished = event["timestamp"]
         elif kind in ("TaskFailed", "LambdaFunctionFailed", "TaskTimedOut") and self.steps:

@@ -16,4 +16,4 @@ from ecsdrop.runtime import runtime
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     rt = runtime(os.environ)
     state = WorkflowState.from_json(event)
-    return ensure_load_balancer(state, rt.elbv2, rt.ledger(state.deployment.id))
+    return ensure_load_balancer(state, lambda: rt.elbv2, rt.ledger(state.deployment.id))

@@ -1,11 +1,12 @@
-"""Network: the managed VPC or the spec's existing one, and the security groups."""
+"""Network: the managed VPC or the spec's existing one, and the security groups; and the
+look at NAT gateways still pending (CheckNatGateways)."""
 
 import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ecsdrop.deploy.network import ensure_network
+from ecsdrop.deploy.network import network_step
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.observability import logger, tracer
 from ecsdrop.runtime import runtime
@@ -16,4 +17,4 @@ from ecsdrop.runtime import runtime
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     rt = runtime(os.environ)
     state = WorkflowState.from_json(event)
-    return ensure_network(state, rt.ec2, rt.ledger(state.deployment.id))
+    return network_step(state, lambda: rt.ec2, rt.ledger(state.deployment.id))

@@ -17,5 +17,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     rt = runtime(os.environ)
     state = WorkflowState.from_json(event)
     return register_task_definition(
-        state, rt.ecs, rt.ecr, rt.logs, rt.ledger(state.deployment.id), installation=rt.installation
+        state,
+        rt.ecs,
+        rt.ecr,
+        lambda: rt.logs,
+        rt.ledger(state.deployment.id),
+        installation=rt.installation,
     )

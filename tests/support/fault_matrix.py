@@ -488,7 +488,8 @@ ROWS: tuple[Row, ...] = (
     Row(
         "ec2:DescribeNatGateways",
         (
-            "BuildNetwork (find, wait available)",
+            "BuildNetwork (find by tag)",
+            "CheckNatGateways (pending or available)",
             "TearDown (delete: find by tag)",
             "RollBack, TearDown (wait deleted)",
         ),
@@ -515,9 +516,24 @@ ROWS: tuple[Row, ...] = (
     Row("ec2:AttachInternetGateway", ("BuildNetwork",), G, (_rolled_back(),)),
     Row("ec2:AllocateAddress", ("BuildNetwork",), G, (_rolled_back(),)),
     Row("ec2:CreateNatGateway", ("BuildNetwork",), G, (_rolled_back(),)),
-    Row("ec2:CreateRouteTable", ("BuildNetwork",), G, (_rolled_back(),)),
-    Row("ec2:CreateRoute", ("BuildNetwork",), G, (_rolled_back(),)),
-    Row("ec2:AssociateRouteTable", ("BuildNetwork",), G, (_rolled_back(),)),
+    Row(
+        "ec2:CreateRouteTable",
+        ("BuildNetwork (public)", "CheckNatGateways (private, once available)"),
+        G,
+        (_rolled_back(),),
+    ),
+    Row(
+        "ec2:CreateRoute",
+        ("BuildNetwork (public)", "CheckNatGateways (private, once available)"),
+        G,
+        (_rolled_back(),),
+    ),
+    Row(
+        "ec2:AssociateRouteTable",
+        ("BuildNetwork (public)", "CheckNatGateways (private, once available)"),
+        G,
+        (_rolled_back(),),
+    ),
     Row("ec2:CreateSecurityGroup", ("BuildNetwork",), G, (_rolled_back(),)),
     Row(
         "ec2:AuthorizeSecurityGroupIngress",
@@ -583,10 +599,20 @@ ROWS: tuple[Row, ...] = (
     ),
     Row("elasticloadbalancing:CreateTargetGroup", ("BuildLoadBalancer",), G, (_rolled_back(),)),
     Row(
+        "elasticloadbalancing:DescribeTargetGroupAttributes",
+        ("BuildLoadBalancer (an existing group)", "RollBack (restore: compare first)"),
+        U,
+        # the rollback's read only compares (it restores anyway when it cannot read)
+        (_rolled_back(U, "the group's attributes cannot be read: its health check is put back"),),
+    ),
+    Row(
         "elasticloadbalancing:ModifyTargetGroupAttributes",
-        ("BuildLoadBalancer (deregistration delay)",),
+        (
+            "BuildLoadBalancer (deregistration delay: a new group, a changed one)",
+            "RollBack (restore)",
+        ),
         G,
-        (_rolled_back(),),
+        (_rolled_back(), _rolled_back(U, _UNCHANGED), _left(UR, _RESTORE, after=1)),
     ),
     Row(
         "elasticloadbalancing:ModifyTargetGroup",

@@ -9,7 +9,7 @@ import copy
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from ecsdrop.deploy.finish import conclude
 from ecsdrop.deploy.load import load, start
 from ecsdrop.deploy.load_balancer import ensure_load_balancer
 from ecsdrop.deploy.lock import begin
-from ecsdrop.deploy.network import ensure_network
+from ecsdrop.deploy.network import network_step
 from ecsdrop.deploy.rollback import roll_back
 from ecsdrop.deploy.service import deploy_service
 from ecsdrop.deploy.state import WorkflowState
@@ -162,12 +162,16 @@ class MotoStack:
         ledger = rt.ledger(current.deployment.id)
         if name == "taskDefinition":
             result = register_task_definition(
-                current, rt.ecs, rt.ecr, rt.logs, ledger, installation=rt.installation
+                current, rt.ecs, rt.ecr, lambda: rt.logs, ledger, installation=rt.installation
             )
         elif name == "network":
-            result = ensure_network(current, rt.ec2, ledger)
+            # as the workflow does: build, then look again while NAT gateways are pending
+            result = network_step(current, lambda: rt.ec2, ledger)
+            while result.get("natPending"):
+                current = replace(current, steps={**current.steps, "network": result})
+                result = network_step(current, lambda: rt.ec2, ledger)
         elif name == "loadBalancer":
-            result = ensure_load_balancer(current, rt.elbv2, ledger)
+            result = ensure_load_balancer(current, lambda: rt.elbv2, ledger)
         else:
             result = deploy_service(
                 current, rt.ecs, rt.autoscaling, ledger, now=time.time(), check_seconds=300

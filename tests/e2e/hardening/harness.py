@@ -101,6 +101,7 @@ def scorekeep(
     port: int = 8080,
     max_tasks: int | None = 4,
     api_repository: str = "scorekeep-api",
+    deregistration_delay: int | None = None,
 ) -> dict[str, Any]:
     """examples/scorekeep.yaml (the seed's complete architecture) as service ``name``."""
     spec: dict[str, Any] = yaml.safe_load((ROOT / "examples" / "scorekeep.yaml").read_text())
@@ -117,6 +118,8 @@ def scorekeep(
     api["image"] = api["image"].replace("scorekeep-api:latest", f"{api_repository}:{api_tag}")
     spec["loadBalancer"]["target"]["containerPort"] = port
     spec["loadBalancer"]["healthCheck"]["path"] = health_path
+    if deregistration_delay is not None:
+        spec["loadBalancer"]["deregistrationDelaySeconds"] = deregistration_delay
     return spec
 
 

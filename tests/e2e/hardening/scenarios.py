@@ -164,7 +164,14 @@ def _deploy_first(h: Harness, prepared: Prepared) -> None:
     prepared.before = h.deploy(first)
     assert prepared.before.state == "SUCCEEDED", prepared.before.report
     if prepared.scenario in (Scenario.UPDATE, Scenario.UPDATE_ROLLBACK):
-        prepared.spec = scorekeep(name, api_tag="v2", desired=3, health_path="/health", max_tasks=6)
+        prepared.spec = scorekeep(
+            name,
+            api_tag="v2",
+            desired=3,
+            health_path="/health",
+            max_tasks=6,
+            deregistration_delay=15,
+        )
     elif prepared.scenario in (Scenario.NEW_PORT, Scenario.NEW_PORT_ROLLBACK):
         prepared.spec = scorekeep(name, port=NEW_PORT)
     else:

@@ -131,3 +131,33 @@ def test_a_rollback_that_cannot_finish_reports_what_is_left(stack: MotoStack) ->
     status = stack.status_object("scorekeep")
     assert status["state"] == "ROLLBACK_FAILED"
     assert status["leftBehind"] == state["rollback"]["left"]
+
+
+def test_a_changed_deregistration_delay_is_applied_to_the_existing_group_and_rolled_back(
+    stack: MotoStack, aws: boto3.Session
+) -> None:
+    first = stack.deploy(example("scorekeep.yaml"))
+    group = first["steps"]["loadBalancer"]["targetGroupArn"]
+    elbv2 = aws.client("elbv2")
+
+    def delay() -> str:
+        attributes = elbv2.describe_target_group_attributes(TargetGroupArn=group)["Attributes"]
+        return next(
+            a["Value"] for a in attributes if a["Key"] == "deregistration_delay.timeout_seconds"
+        )
+
+    assert delay() == "30"
+    shorter = example("scorekeep.yaml").replace(
+        "loadBalancer:\n", "loadBalancer:\n  deregistrationDelaySeconds: 5\n", 1
+    )
+    state = stack.start(shorter)
+    for name in ("taskDefinition", "network", "loadBalancer", "service"):
+        stack.step(state, name)
+    assert state["steps"]["loadBalancer"]["targetGroupArn"] == group  # the same group, changed
+    assert delay() == "5"
+
+    state = stack.fail_and_roll_back(state, "DeploymentFailedError")
+
+    assert state["rollback"]["outcome"] == "ROLLED_BACK", state["rollback"]
+    assert f"restored target-group-attributes {group}" in state["rollback"]["undone"]
+    assert delay() == "30"

@@ -30,12 +30,31 @@ def test_the_steps_of_a_successful_deployment_in_order_with_their_durations() ->
         "RegisterTaskDefinition",
         "BuildNetwork",
         "BuildLoadBalancer",
+        "NatGateways",
         "DeployService",
         "WaitForRollout",
         "Record",
     ]
     assert all(step.finished is not None and not step.failed for step in progress.steps)
     assert all((step.seconds or 0) >= 0 for step in progress.steps)
+
+
+def test_the_nat_gateway_checks_are_one_step_from_the_first_wait_to_the_last_check() -> None:
+    events, status = history()
+    entered = [e for e in events if e["type"].endswith("StateEntered")]
+    loop = [e for e in entered if e["stateEnteredEventDetails"]["name"] == "WaitForNatGateways"]
+    assert len(loop) > 1  # the recording went round the loop more than once
+    progress = Progress.from_history(events, status)
+    (step,) = [s for s in progress.steps if s.name == "NatGateways"]
+    assert step.title == "Wait for the NAT gateways"
+    assert step.started == loop[0]["timestamp"]
+    last_exit = [
+        e
+        for e in events
+        if e["type"] == "TaskStateExited"
+        and e["stateExitedEventDetails"]["name"] == "CheckNatGateways"
+    ][-1]
+    assert step.finished == last_exit["timestamp"]
 
 
 def test_a_running_execution_shows_its_current_step_unfinished() -> None:

@@ -170,12 +170,13 @@ class Ec2:
             )["NatGateway"]["NatGatewayId"]
         return nat_id
 
-    def wait_nat_gateways_available(self, nat_ids: list[str], max_seconds: int = 540) -> None:
+    def nat_gateways(self, nat_ids: list[str]) -> list[dict[str, Any]]:
+        """The NAT gateways ``nat_ids`` as they are now (state, failure code and message)."""
         with aws_call("ec2:DescribeNatGateways"):
-            self._ec2.get_waiter("nat_gateway_available").wait(
-                NatGatewayIds=nat_ids,
-                WaiterConfig={"Delay": 15, "MaxAttempts": max(1, max_seconds // 15)},
-            )
+            found: list[dict[str, Any]] = self._ec2.describe_nat_gateways(
+                NatGatewayIds=nat_ids
+            ).get("NatGateways", [])
+        return found
 
     def create_route_table(self, vpc_id: str, tags: dict[str, str]) -> str:
         with aws_call("ec2:CreateRouteTable"):

@@ -96,11 +96,16 @@ class Elbv2:
             ][0]["TargetGroupArn"]
         return arn
 
-    def set_deregistration_delay(self, arn: str, seconds: int) -> None:
+    def target_group_attributes(self, arn: str) -> dict[str, str]:
+        with aws_call("elasticloadbalancing:DescribeTargetGroupAttributes"):
+            attributes = self._elb.describe_target_group_attributes(TargetGroupArn=arn)
+        return {a["Key"]: a["Value"] for a in attributes.get("Attributes", [])}
+
+    def set_target_group_attributes(self, arn: str, attributes: dict[str, str]) -> None:
         with aws_call("elasticloadbalancing:ModifyTargetGroupAttributes"):
             self._elb.modify_target_group_attributes(
                 TargetGroupArn=arn,
-                Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": str(seconds)}],
+                Attributes=[{"Key": k, "Value": v} for k, v in attributes.items()],
             )
 
     def modify_target_group(self, arn: str, settings: dict[str, Any]) -> None:

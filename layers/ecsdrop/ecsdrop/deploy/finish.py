@@ -73,6 +73,7 @@ class Reporter:
             "specDigest": deployment.spec_digest,
             "taskDefinitionArn": task.get("taskDefinitionArn"),
             "images": task.get("images", {}),
+            "logGroupDigest": task.get("logGroupDigest"),
             "serviceArn": service.get("serviceArn"),
             "network": network,
             "loadBalancer": load_balancer,

@@ -4,6 +4,7 @@ listeners (HTTP, HTTPS with the certificate, the redirect), or a rule on a share
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from ecsdrop.aws.elbv2 import Elbv2
@@ -44,7 +45,11 @@ def _digest(spec: Spec, network: dict[str, Any]) -> str:
     return digest_of({"plan": load_balancer_plan(spec), "network": _network_inputs(network)})
 
 
-def ensure_load_balancer(state: WorkflowState, elbv2: Elbv2, ledger: Ledger) -> dict[str, Any]:
+def ensure_load_balancer(
+    state: WorkflowState, elbv2: Callable[[], Elbv2], ledger: Ledger
+) -> dict[str, Any]:
+    """The load balancing the service binds to, built or found. ``elbv2`` is called only
+    when ELB is: no load balancer, or one unchanged since the last run, makes no client."""
     plan = load_balancer_plan(state.spec)
     if plan["type"] == "none":
         return {"type": "none"}
@@ -53,7 +58,7 @@ def ensure_load_balancer(state: WorkflowState, elbv2: Elbv2, ledger: Ledger) -> 
     if unchanged is not None:
         return unchanged  # unchanged since the last successful deployment: no ELB call
     digest = _digest(state.spec, network)
-    builder = LoadBalancerBuilder(state.spec, elbv2, ledger)
+    builder = LoadBalancerBuilder(state.spec, elbv2(), ledger)
     target_group_arn = builder.target_group(plan, network["vpcId"])
     if "rule" in plan:
         result = builder.shared_rule(plan["rule"], target_group_arn)
@@ -65,6 +70,11 @@ def ensure_load_balancer(state: WorkflowState, elbv2: Elbv2, ledger: Ledger) -> 
         **result,
         "planDigest": digest,
     }
+
+
+def _attributes(plan: dict[str, Any]) -> dict[str, str]:
+    """The target group attributes ecsdrop sets (ELB's names, string values)."""
+    return {"deregistration_delay.timeout_seconds": str(plan["deregistrationDelaySeconds"])}
 
 
 def _network_inputs(network: dict[str, Any]) -> dict[str, Any]:
@@ -90,10 +100,22 @@ class LoadBalancerBuilder:
         elif self._adopted("target-group", wanted["Name"], found, "TargetGroupArn"):
             arn = str(found["TargetGroupArn"])
         else:
-            return self._existing_target_group(found, wanted, vpc_id)
+            arn = self._existing_target_group(found, wanted, vpc_id)
+            self._reconcile_attributes(arn, _attributes(plan))
+            return arn
         # set on every run that made the group, so a run that stopped before it still does
-        self._elb.set_deregistration_delay(arn, plan["deregistrationDelaySeconds"])
+        self._elb.set_target_group_attributes(arn, _attributes(plan))
         return arn
+
+    def _reconcile_attributes(self, arn: str, wanted: dict[str, str]) -> None:
+        """An existing group's attributes as the spec says (the deregistration delay): read,
+        and changed (in the ledger first, so a rollback sets them back) only when they differ."""
+        current = self._elb.target_group_attributes(arn)
+        changed = {k: v for k, v in wanted.items() if current.get(k) != v}
+        if changed:
+            previous = {k: current[k] for k in changed if k in current}
+            self._ledger.changed("target-group-attributes", arn, previous=previous)
+            self._elb.set_target_group_attributes(arn, changed)
 
     def _existing_target_group(
         self, found: dict[str, Any], wanted: dict[str, Any], vpc_id: str

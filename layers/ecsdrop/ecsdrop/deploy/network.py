@@ -41,11 +41,57 @@ def unchanged_network(spec: Spec, deployed: dict[str, Any]) -> dict[str, Any] | 
     return None
 
 
-def ensure_network(state: WorkflowState, ec2: Ec2, ledger: Ledger) -> dict[str, Any]:
-    """The network ids the service binds to; built, found, or reused from the last run."""
+# The workflow checks pending NAT gateways every NAT_CHECK_SECONDS (its Wait state) and gives
+# up after NAT_CHECK_LIMIT checks: AWS makes most available in 1-5 minutes (its waiter,
+# nat_gateway_available, gives up after 40 x 15 s).
+NAT_CHECK_SECONDS = 10
+NAT_CHECK_LIMIT = 60
+
+
+def network_step(state: WorkflowState, ec2: Callable[[], Ec2], ledger: Ledger) -> dict[str, Any]:
+    """The Network function: build the network (BuildNetwork), or, while NAT gateways it
+    made are pending, check them and route the private subnets once they are available
+    (CheckNatGateways). ``ec2`` is called only when EC2 is: an unchanged network makes no
+    client."""
+    built = state.step("network")
+    if built.get("natPending"):
+        return await_nat_gateways(state, ec2(), ledger)
     unchanged = unchanged_network(state.spec, state.deployed)
     if unchanged is not None:
         return unchanged  # unchanged since the last successful deployment: no EC2 call
+    return ensure_network(state, ec2(), ledger)
+
+
+def await_nat_gateways(state: WorkflowState, ec2: Ec2, ledger: Ledger) -> dict[str, Any]:
+    """One look at the pending NAT gateways: still pending (the workflow waits and looks
+    again), failed (NetworkError: the run rolls back), or available (the private subnets
+    get their routes; the network is complete)."""
+    built = state.step("network")
+    nats = ec2.nat_gateways(built["natPending"])
+    broken = [n for n in nats if n.get("State") not in ("pending", "available")]
+    if broken:
+        nat = broken[0]
+        raise NetworkError(
+            f"NAT gateway {nat['NatGatewayId']} is {nat.get('State')}: "
+            f"{nat.get('FailureCode', 'no failure code')}: "
+            f"{nat.get('FailureMessage', 'no failure message')}"
+        )
+    if len(nats) < len(built["natPending"]) or any(n.get("State") == "pending" for n in nats):
+        checks = int(built.get("natChecks", 0)) + 1
+        if checks >= NAT_CHECK_LIMIT:
+            raise NetworkError(
+                f"NAT gateways {', '.join(built['natPending'])} not available after "
+                f"{checks * NAT_CHECK_SECONDS} seconds"
+            )
+        return {**built, "natChecks": checks}
+    return ensure_network(state, ec2, ledger)  # finds everything by its tags, adds the routes
+
+
+def ensure_network(state: WorkflowState, ec2: Ec2, ledger: Ledger) -> dict[str, Any]:
+    """The network ids the service binds to, built or found by their tags. While NAT
+    gateways are pending the private subnets have no routes yet (EC2 refuses a route to a
+    pending NAT gateway) and ``natPending`` lists them: the load balancer is built meanwhile,
+    and the workflow waits for the gateways in a Wait state, not in a Lambda function."""
     plan = network_plan(state.spec)
     digest = digest_of(plan)
     builder = NetworkBuilder(state.spec, ec2, ledger)
@@ -67,7 +113,7 @@ class NetworkBuilder:
         self._spec = spec
         self._ec2 = ec2
         self._ledger = ledger
-        self._created_nats: list[str] = []
+        self._pending_nats: list[str] = []  # made or found pending: not available yet
 
     # ------------------------------------------------------------------ managed VPC
 
@@ -93,12 +139,13 @@ class NetworkBuilder:
         gateway_id = self._internet_gateway(vpc_id)
         self._route_table("route-table-public", vpc_id, subnets["public"], gateway_id=gateway_id)
         nat_ids = [self._nat_gateway(i, subnets["public"][i]) for i in range(plan["natGateways"])]
-        if self._created_nats:
-            self._ec2.wait_nat_gateways_available(self._created_nats)
-        for zone, subnet_id in enumerate(subnets["private"]):
-            nat_id = nat_ids[min(zone, len(nat_ids) - 1)] if nat_ids else None
-            self._route_table(f"route-table-private-{zone}", vpc_id, [subnet_id], nat_id=nat_id)
+        pending = {"natPending": self._pending_nats} if self._pending_nats else {}
+        if not pending:  # routes to NAT gateways wait until they are available
+            for zone, subnet_id in enumerate(subnets["private"]):
+                nat_id = nat_ids[min(zone, len(nat_ids) - 1)] if nat_ids else None
+                self._route_table(f"route-table-private-{zone}", vpc_id, [subnet_id], nat_id=nat_id)
         return {
+            **pending,
             "mode": "managed",
             "vpcId": vpc_id,
             "vpcCidr": plan["cidr"],
@@ -126,16 +173,14 @@ class NetworkBuilder:
             "elastic-ip", f"nat-eip-{index}", self._ec2.allocate_address
         )
 
-        def create(tags: dict[str, str]) -> str:
-            nat_id = self._ec2.create_nat_gateway(subnet_id, allocation_id, tags)
-            self._created_nats.append(nat_id)
-            return nat_id
-
         nat_id, found = self._ensure(
-            "natgateway", f"nat-{index}", create, allocationId=allocation_id
+            "natgateway",
+            f"nat-{index}",
+            partial(self._ec2.create_nat_gateway, subnet_id, allocation_id),
+            allocationId=allocation_id,
         )
-        if found and found.get("State") == "pending":  # made by a run that stopped meanwhile
-            self._created_nats.append(nat_id)
+        if found is None or found.get("State") == "pending":
+            self._pending_nats.append(nat_id)
         return nat_id
 
     def _route_table(

@@ -279,6 +279,12 @@ def _restore_target_group_settings(entry: Entry, g: Gateways, _: Patience) -> No
     g.elbv2.modify_target_group(entry["id"], entry["previous"])
 
 
+def _restore_target_group_attributes(entry: Entry, g: Gateways, _: Patience) -> None:
+    current = _read_or_none(lambda: g.elbv2.target_group_attributes(entry["id"]))
+    _unless_as_before(current, entry["previous"])
+    g.elbv2.set_target_group_attributes(entry["id"], entry["previous"])
+
+
 def _restore_listener_settings(entry: Entry, g: Gateways, _: Patience) -> None:
     current = _read_or_none(lambda: g.elbv2.listener(entry["id"]))
     if current is not None and listener_essentials(current) == listener_essentials(
@@ -328,6 +334,7 @@ _UNDO_CHANGED: dict[str, Callable[[Entry, Gateways, Patience], None]] = {
     "service-tags": _restore_service_tags,
     "security-group-rules": _restore_security_group_rules,
     "target-group-settings": _restore_target_group_settings,
+    "target-group-attributes": _restore_target_group_attributes,
     "listener-settings": _restore_listener_settings,
     "scalable-target": _restore_scalable_target,
 }

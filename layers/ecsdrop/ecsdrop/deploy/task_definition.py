@@ -4,6 +4,7 @@ register only when it differs from the family's latest revision."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from ecsdrop.aws.ecr import Ecr
@@ -14,6 +15,7 @@ from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.errors import ImageNotFoundError
 from ecsdrop.spec.images import parse_image
 from ecsdrop.spec.installation import Installation
+from ecsdrop.spec.model import digest_of
 from ecsdrop.spec.render import log_group_input, register_task_definition_input, tag_list
 
 
@@ -21,18 +23,22 @@ def register_task_definition(
     state: WorkflowState,
     ecs: Ecs,
     ecr: Ecr,
-    logs: Logs,
+    logs: Callable[[], Logs],
     ledger: Ledger,
     *,
     installation: Installation,
 ) -> dict[str, Any]:
+    """Register the spec's task definition (or reuse the revision it renders to), after its
+    log group. ``logs`` is called only when the log group is made or changed: a log group
+    as the last successful deployment left it takes no client and no call."""
     spec = state.spec
     request = pin_images(register_task_definition_input(spec), ecr, installation)
     # The run's id on the revision: a retried step knows the revision it registered itself.
     request["tags"] = [*request["tags"], *tag_list(ledger.run_tag())]
     log_group = log_group_input(spec, installation)
-    if log_group:
-        ensure_log_group(log_group, logs, ledger)
+    log_group_digest = digest_of(log_group) if log_group else None
+    if log_group and state.deployed.get("logGroupDigest") != log_group_digest:
+        ensure_log_group(log_group, logs(), ledger)
     current = ecs.latest_task_definition(request["family"])
     previous_arn = current["taskDefinitionArn"] if current else None
     registered = False
@@ -55,6 +61,7 @@ def register_task_definition(
         "registered": registered,
         "previousTaskDefinitionArn": previous_arn,
         "images": {c["name"]: c["image"] for c in request["containerDefinitions"]},
+        "logGroupDigest": log_group_digest,
     }
 
 
