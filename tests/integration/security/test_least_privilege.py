@@ -57,6 +57,7 @@ WILDCARD_ONLY_ACTIONS = {
             "DescribeLoadBalancers",
             "DescribeRules",
             "DescribeTags",
+            "DescribeTargetGroupAttributes",
             "DescribeTargetGroups",
         )
     ),
