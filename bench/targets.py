@@ -7,6 +7,7 @@ from typing import Any
 
 from bench.settings import (
     TARGET_COLD_START_MS,
+    TARGET_ECSDROP_SHARE_MS,
     TARGET_LAYER_BYTES,
     TARGET_REDEPLOY_DEPLOY_CALLS,
     TARGET_REDEPLOY_TRANSITIONS,
@@ -62,6 +63,17 @@ def _cold_start(results: dict[str, Any]) -> Check:
     )
 
 
+def _ecsdrop_share(results: dict[str, Any]) -> Check:
+    measured = results["cold_start_lambda_ms"]
+    slowest, times = max(measured.items(), key=lambda item: item[1]["ecsdrop_share"])
+    return Check(
+        "cold_start_lambda",
+        f"Lambda cold start: ecsdrop's share at most {TARGET_ECSDROP_SHARE_MS:g} ms per function",
+        f"{times['ecsdrop_share']:g} ms (slowest: {slowest})",
+        times["ecsdrop_share"] <= TARGET_ECSDROP_SHARE_MS,
+    )
+
+
 def _layer(results: dict[str, Any]) -> Check:
     size = results["layer_bytes"]
     return Check(
@@ -98,4 +110,11 @@ def check_targets(results: dict[str, Any]) -> list[Check]:
     return [
         check(results)
         for check in (_redeploy_calls, _polling, _transitions, _cold_start, _layer, _scale)
-    ] + ([_bench_time(results)] if "bench_seconds" in results else [])
+    ] + [
+        check(results)
+        for key, check in (
+            ("cold_start_lambda_ms", _ecsdrop_share),
+            ("bench_seconds", _bench_time),
+        )
+        if key in results
+    ]
