@@ -59,7 +59,7 @@ def compare(
     before: ReadOnlyLayout, after: ReadOnlyLayout, names: list[str], runs: int, work: Path
 ) -> dict[str, dict[str, float]]:
     events = first_events(template_variables(load_template(TEMPLATE), "LoadSpecFunction"))
-    compared = {}
+    compared: dict[str, dict[str, float]] = {}
     for function in names:
         pairs = [
             (
@@ -75,7 +75,9 @@ def compare(
             compared[function] |= {
                 f"{kind}_before_ms": round(median(before_ms), 1),
                 f"{kind}_after_ms": round(median(after_ms), 1),
-                f"{kind}_saved_ms": round(median(b - a for b, a in zip(before_ms, after_ms)), 1),
+                f"{kind}_saved_ms": round(
+                    median(b - a for b, a in zip(before_ms, after_ms, strict=True)), 1
+                ),
             }
         print(function, json.dumps(compared[function]), flush=True)
     return compared
