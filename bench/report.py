@@ -378,7 +378,11 @@ def layer_section(results: dict[str, Any]) -> list[str]:
         f"Without them the layer would weigh {layer['bytes_after_reductions'] / 1e6:.2f} MB. "
         "layers/ecsdrop/Makefile already leaves out what no function loads: PyYAML's C "
         "extension (the pure-Python SafeLoader gives the node marks errors need), Powertools' "
-        "event handlers and unused utilities, tests, type stubs and sources.",
+        "event handlers, event data classes and unused utilities, the X-Ray SDK's patchers "
+        "other than botocore's, tests, type stubs and C sources; it strips the extension "
+        "modules' debug information and ships bytecode for Python 3.13 beside every source "
+        "(`__pycache__/*.cpython-313.pyc`, unchecked hash-based, so a read-only /opt and the "
+        "zip's timestamps leave it usable).",
         "",
     ]
 
