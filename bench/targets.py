@@ -68,7 +68,8 @@ def _ecsdrop_share(results: dict[str, Any]) -> Check:
     slowest, times = max(measured.items(), key=lambda item: item[1]["ecsdrop_share"])
     return Check(
         "cold_start_lambda",
-        f"Lambda cold start: ecsdrop's share at most {TARGET_ECSDROP_SHARE_MS:g} ms per function",
+        f"Lambda cold start: ecsdrop's share at most {TARGET_ECSDROP_SHARE_MS:g} CPU ms "
+        "per function",
         f"{times['ecsdrop_share']:g} ms (slowest: {slowest})",
         times["ecsdrop_share"] <= TARGET_ECSDROP_SHARE_MS,
     )

@@ -167,6 +167,8 @@ def test_lambda_cold_starts_are_tabled_against_their_target(results: dict[str, A
 def test_a_lambda_cold_start_over_its_target_is_explained(results: dict[str, Any]) -> None:
     document = render({**results, **_lambda_cold_start(140.0)})
     assert document.count("**not met**") == 2  # the target's row and the function's
-    assert "- **Cold start as Lambda runs it.** Over 100 ms: LoadSpecFunction 140 ms" in document
+    assert (
+        "- **Cold start as Lambda runs it.** Over 100 CPU ms: LoadSpecFunction 140 ms" in document
+    )
     assert "aws_lambda_powertools 30, ecsdrop 20; its first validation 40 ms" in document
     assert "botocore 150" not in document  # the runtime's, not ecsdrop's
