@@ -492,11 +492,11 @@ def _explain_lambda_cold_start(results: dict[str, Any]) -> str:
     return (
         f"- **Cold start as Lambda runs it.** Over {TARGET_ECSDROP_SHARE_MS:g} CPU ms: "
         + "; ".join(causes)
-        + ". What remains is importing: ecsdrop.runtime imports every adapter and every "
-        "step's module for each function, ecsdrop.spec imports PyYAML (and defines its "
+        + ". What remains is importing: ecsdrop's own modules (the domain model, rendering and "
+        "state a step needs), PyYAML, which ecsdrop.spec imports (and subclasses for its "
         "loader) in functions that never parse a spec, and Powertools with the X-Ray SDK and "
-        "wrapt load for the Tracer every function keeps. The figures are this shared 2-core "
-        "VM's, not a Lambda core's.\n"
+        "wrapt for the Tracer every function keeps. The figures are this shared 2-core VM's, "
+        "not a Lambda core's.\n"
     )
 
 
