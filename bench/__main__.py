@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from bench import settings
-from bench.cold_start import LambdaLayout, install_runtime, lambda_python, measure_cold_starts
+from bench.cold_start import (
+    LambdaLayout,
+    install_runtime,
+    lambda_python,
+    measure_cold_starts,
+    measure_lambda_cold_starts,
+)
 from bench.critical_path import measure_critical_path
 from bench.layer import breakdown, build_layer, reductions, tree_bytes
 from bench.machine import describe_machine
@@ -35,6 +41,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--scale", type=int, nargs="*", default=list(settings.SCALE_SIZES), metavar="N"
     )
     parser.add_argument("--report-only", action="store_true", help="rewrite the doc only")
+    parser.add_argument(
+        "--only",
+        choices=("cold-start",),
+        help="measure only this part, into bench/.work/<part>.json (results.json untouched)",
+    )
     return parser.parse_args(argv)
 
 
@@ -53,15 +64,35 @@ def measure_layer(python: Path) -> dict[str, Any]:
     }
 
 
-def measure_cold_start(python: Path) -> dict[str, Any]:
+def host_layout(python: Path) -> LambdaLayout:
     say("cold starts: the layer for this platform and the runtime's boto3")
-    layout = LambdaLayout(
+    return LambdaLayout(
         python=python,
         layer=build_layer(python, settings.WORK / "layer-host", host_platform=True),
         runtime=install_runtime(python, settings.WORK / "lambda-runtime"),
     )
+
+
+def measure_cold_start(python: Path) -> dict[str, Any]:
+    layout = host_layout(python)
     measured = measure_cold_starts(layout)
-    return {"cold_start_ms": measured.pop("cold_start_ms"), "cold_start": measured}
+    results = {"cold_start_ms": measured.pop("cold_start_ms"), "cold_start": measured}
+    say("cold starts as Lambda runs them: read-only code, the first invocation included")
+    results.update(measure_lambda_cold_starts(layout, settings.WORK / "cold-start-lambda"))
+    return results
+
+
+def measure_only_cold_start(python: Path) -> int:
+    """`--only cold-start`: the Lambda cold starts alone, for working on them."""
+    settings.WORK.mkdir(parents=True, exist_ok=True)
+    layout = host_layout(python)
+    measured = measure_lambda_cold_starts(layout, settings.WORK / "cold-start-lambda")
+    out = settings.WORK / "cold-start.json"
+    out.write_text(json.dumps(measured, indent=2) + "\n", encoding="utf-8")
+    for function, times in measured["cold_start_lambda_ms"].items():
+        say(f"{function}: total {times['total']} ms, ecsdrop's share {times['ecsdrop_share']} ms")
+    say(f"wrote {out.relative_to(settings.ROOT)}")
+    return 0
 
 
 def run_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -102,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.report_only:
         write(json.loads(settings.RESULTS.read_text(encoding="utf-8")))
         return 0
+    if args.only == "cold-start":
+        return measure_only_cold_start(lambda_python(args.python313))
     started = args.started_at or time.time()
     settings.WORK.mkdir(parents=True, exist_ok=True)
     python = lambda_python(args.python313)

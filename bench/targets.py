@@ -7,6 +7,7 @@ from typing import Any
 
 from bench.settings import (
     TARGET_COLD_START_MS,
+    TARGET_ECSDROP_SHARE_MS,
     TARGET_LAYER_BYTES,
     TARGET_REDEPLOY_DEPLOY_CALLS,
     TARGET_REDEPLOY_TRANSITIONS,
@@ -64,6 +65,18 @@ def _cold_start(results: dict[str, Any]) -> Check:
     )
 
 
+def _ecsdrop_share(results: dict[str, Any]) -> Check:
+    measured = results["cold_start_lambda_ms"]
+    slowest, times = max(measured.items(), key=lambda item: item[1]["ecsdrop_share"])
+    return Check(
+        "cold_start_lambda",
+        f"Lambda cold start: ecsdrop's share at most {TARGET_ECSDROP_SHARE_MS:g} CPU ms "
+        "per function",
+        f"{times['ecsdrop_share']:g} ms (slowest: {slowest})",
+        times["ecsdrop_share"] <= TARGET_ECSDROP_SHARE_MS,
+    )
+
+
 def _layer(results: dict[str, Any]) -> Check:
     size = results["layer_bytes"]
     return Check(
@@ -113,6 +126,11 @@ def check_targets(results: dict[str, Any]) -> list[Check]:
     checks = [_redeploy_calls, _polling, _transitions, _cold_start, _layer, _scale]
     if "critical_path" in results:
         checks += [_critical_path("greenfield"), _critical_path("redeploy")]
-    return [check(results) for check in checks] + (
-        [_bench_time(results)] if "bench_seconds" in results else []
-    )
+    return [check(results) for check in checks] + [
+        check(results)
+        for key, check in (
+            ("cold_start_lambda_ms", _ecsdrop_share),
+            ("bench_seconds", _bench_time),
+        )
+        if key in results
+    ]

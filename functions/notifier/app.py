@@ -7,7 +7,6 @@ only when the destinations secret cannot be read or is invalid.
 import os
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ecsdrop.notify.runtime import notifier_runtime
@@ -17,11 +16,11 @@ from ecsdrop.observability import logger, metrics, tracer
 @logger.inject_lambda_context(correlation_id_path="detail.deploymentId")
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@event_source(data_class=EventBridgeEvent)
-def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # A plain dict, not Powertools' EventBridgeEvent: see functions/ecr_trigger/app.py.
     notifier = notifier_runtime(os.environ).notifier
     report = notifier.announce(
-        event.detail, time_left_seconds=context.get_remaining_time_in_millis() / 1000
+        event["detail"], time_left_seconds=context.get_remaining_time_in_millis() / 1000
     )
     metrics.add_metric(name="NotificationsDelivered", unit="Count", value=len(report.delivered))
     metrics.add_metric(name="NotificationsFailed", unit="Count", value=len(report.failed))

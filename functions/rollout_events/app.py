@@ -3,7 +3,6 @@
 import os
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ecsdrop.deploy.rollout import on_deployment_event
@@ -13,11 +12,11 @@ from ecsdrop.runtime import runtime
 
 @logger.inject_lambda_context(correlation_id_path="detail.deploymentId")
 @tracer.capture_lambda_handler
-@event_source(data_class=EventBridgeEvent)
-def lambda_handler(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # A plain dict, not Powertools' EventBridgeEvent: see functions/ecr_trigger/app.py.
     rt = runtime(os.environ)
-    done = on_deployment_event(event.raw_event, rt.store, rt.tokens)
+    done = on_deployment_event(event, rt.store, rt.tokens)
     logger.info(
-        "ECS deployment event", extra={"eventName": event.detail.get("eventName"), "done": done}
+        "ECS deployment event", extra={"eventName": event["detail"].get("eventName"), "done": done}
     )
     return {"done": done}

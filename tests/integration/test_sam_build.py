@@ -80,6 +80,23 @@ def test_sam_build_produces_every_function_and_a_layer_without_the_runtimes_boto
         assert not (layer / provided_by_the_runtime).exists(), provided_by_the_runtime
     binaries = list((layer / "rpds").glob("*.so"))
     assert binaries and all("aarch64" in b.name for b in binaries), binaries
+    assert_compiled_for_python313(layer)
+
+
+def assert_compiled_for_python313(layer: Path) -> None:
+    """Every module of the layer has the bytecode Python 3.13 loads from a read-only /opt,
+    hash-based and unchecked (the zip's timestamps must not invalidate it), beside its source."""
+    sources = [p for p in layer.rglob("*.py") if "__pycache__" not in p.parts]
+    assert any(p.parts[-2:] == ("ecsdrop", "runtime.py") for p in sources)
+    missing = []
+    for source in sources:
+        compiled = source.parent / "__pycache__" / f"{source.stem}.cpython-313.pyc"
+        if not compiled.is_file():
+            missing.append(str(source.relative_to(layer)))
+            continue
+        flags = int.from_bytes(compiled.read_bytes()[4:8], "little")
+        assert flags == 0b01, f"{compiled}: not an unchecked hash-based .pyc (flags {flags})"
+    assert not missing, f"no .pyc for {missing[:10]}"
 
 
 @pytest.mark.slow
@@ -107,6 +124,8 @@ def test_every_handler_imports_from_the_pruned_layer_alone(tmp_path: Path) -> No
         env,
     )
     assert not list((layer / "python" / "yaml").glob("_yaml*.so"))
+    assert_compiled_for_python313(layer / "python")
+    shipped = set(layer.rglob("*"))
     runtime = tmp_path / "runtime"  # what Lambda's python3.13 runtime brings: boto3
     boto3_pin = next(
         line.strip()
@@ -126,3 +145,6 @@ def test_every_handler_imports_from_the_pruned_layer_alone(tmp_path: Path) -> No
             },
             timeout=120,
         )
+    # Python writes bytecode for what it had to compile: nothing, when the layer's was used.
+    written = sorted(str(p.relative_to(layer)) for p in set(layer.rglob("*")) - shipped)
+    assert not written, f"importing the handlers compiled layer modules again: {written[:10]}"

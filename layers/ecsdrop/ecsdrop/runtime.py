@@ -1,5 +1,12 @@
 """The composition root of the Lambda functions: settings and gateways, built once per
-container on first use (never at import) from the function's environment."""
+container on first use (never at import) from the function's environment.
+
+Each gateway's module is imported where it is built: every function imports this module, and
+most use a few of its gateways, so a function pays only for the adapters and steps it uses
+(a cold start imports nothing else of ecsdrop on its behalf).
+"""
+
+# ruff: noqa: PLC0415 -- the imports are where the gateways are built, on purpose (see above)
 
 from __future__ import annotations
 
@@ -7,34 +14,30 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from ecsdrop.aws.autoscaling import AutoScaling
-from ecsdrop.aws.bucket import SpecBucket
 from ecsdrop.aws.clients import AwsClients
-from ecsdrop.aws.ec2 import Ec2
-from ecsdrop.aws.ecr import Ecr
-from ecsdrop.aws.ecs import Ecs
-from ecsdrop.aws.elbv2 import Elbv2
-from ecsdrop.aws.events import EventPublisher
-from ecsdrop.aws.executions import Executions
-from ecsdrop.aws.logs import Logs
-from ecsdrop.aws.store import StateStore
-from ecsdrop.aws.tagging import TaggedResources
-from ecsdrop.aws.tokens import TaskTokens
-from ecsdrop.deploy.diff import Running
-from ecsdrop.deploy.finish import Reporter
-from ecsdrop.deploy.ledger import Ledger
-from ecsdrop.deploy.ownership import Ownership
-from ecsdrop.deploy.plan import Planner
-from ecsdrop.deploy.rollback import Gateways
-from ecsdrop.deploy.teardown import Teardown
-from ecsdrop.settings import (
-    InstallationSettings,
-    TriggerSettings,
-    WorkflowSettings,
-    from_environment,
-)
-from ecsdrop.spec import Guardrails, Installation
+
+if TYPE_CHECKING:
+    from ecsdrop.aws.autoscaling import AutoScaling
+    from ecsdrop.aws.bucket import SpecBucket
+    from ecsdrop.aws.ec2 import Ec2
+    from ecsdrop.aws.ecr import Ecr
+    from ecsdrop.aws.ecs import Ecs
+    from ecsdrop.aws.elbv2 import Elbv2
+    from ecsdrop.aws.events import EventPublisher
+    from ecsdrop.aws.executions import Executions
+    from ecsdrop.aws.logs import Logs
+    from ecsdrop.aws.store import StateStore
+    from ecsdrop.aws.tokens import TaskTokens
+    from ecsdrop.deploy.finish import Reporter
+    from ecsdrop.deploy.ledger import Ledger
+    from ecsdrop.deploy.ownership import Ownership
+    from ecsdrop.deploy.plan import Planner
+    from ecsdrop.deploy.rollback import Gateways
+    from ecsdrop.deploy.teardown import Teardown
+    from ecsdrop.settings import InstallationSettings, WorkflowSettings
+    from ecsdrop.spec import Guardrails, Installation
 
 
 @dataclass
@@ -44,10 +47,14 @@ class Runtime:
 
     @cached_property
     def workflow(self) -> WorkflowSettings:
+        from ecsdrop.settings import WorkflowSettings, from_environment
+
         return from_environment(WorkflowSettings, self.env)
 
     @cached_property
     def settings(self) -> InstallationSettings:
+        from ecsdrop.settings import InstallationSettings, from_environment
+
         return from_environment(InstallationSettings, self.env)
 
     @cached_property
@@ -56,76 +63,115 @@ class Runtime:
 
     @cached_property
     def guardrails(self) -> Guardrails:
+        from ecsdrop.spec import Guardrails
+
         return Guardrails.from_environment(self.env)
 
     @cached_property
     def store(self) -> StateStore:
+        from ecsdrop.aws.store import StateStore
+
         return StateStore(self.clients.dynamodb, self.workflow.table_name)
 
     @cached_property
     def bucket(self) -> SpecBucket:
+        from ecsdrop.aws.bucket import SpecBucket
+
         return SpecBucket(self.clients.s3, self.workflow.bucket_name)
 
     @cached_property
     def publisher(self) -> EventPublisher:
+        from ecsdrop.aws.events import EventPublisher
+
         return EventPublisher(self.clients.events, self.workflow.event_bus_name)
 
     @cached_property
     def reporter(self) -> Reporter:
+        from ecsdrop.deploy.finish import Reporter
+
         return Reporter(self.store, self.bucket, self.publisher, self.installation.region)
 
     @cached_property
     def planner(self) -> Planner:
+        from ecsdrop.deploy.diff import Running
+        from ecsdrop.deploy.plan import Planner
+
         running = Running(self.ecs, self.ecr, self.autoscaling, self.store)
         return Planner(self.bucket, self.guardrails, self.installation, running, self.publisher)
 
     @cached_property
     def ecs(self) -> Ecs:
+        from ecsdrop.aws.ecs import Ecs
+
         return Ecs(self.clients.ecs)
 
     @cached_property
     def ec2(self) -> Ec2:
+        from ecsdrop.aws.ec2 import Ec2
+
         return Ec2(self.clients.ec2)
 
     @cached_property
     def elbv2(self) -> Elbv2:
+        from ecsdrop.aws.elbv2 import Elbv2
+
         return Elbv2(self.clients.elbv2)
 
     @cached_property
     def ecr(self) -> Ecr:
+        from ecsdrop.aws.ecr import Ecr
+
         return Ecr(self.clients.ecr)
 
     @cached_property
     def logs(self) -> Logs:
+        from ecsdrop.aws.logs import Logs
+
         return Logs(self.clients.logs)
 
     @cached_property
     def autoscaling(self) -> AutoScaling:
+        from ecsdrop.aws.autoscaling import AutoScaling
+
         return AutoScaling(self.clients.autoscaling)
 
     @cached_property
     def tokens(self) -> TaskTokens:
+        from ecsdrop.aws.tokens import TaskTokens
+
         return TaskTokens(self.clients.stepfunctions)
 
     @cached_property
     def gateways(self) -> Gateways:
+        from ecsdrop.deploy.rollback import Gateways
+
         return Gateways(self.ecs, self.ec2, self.elbv2, self.logs, self.autoscaling)
 
     @cached_property
     def ownership(self) -> Ownership:
+        from ecsdrop.deploy.ownership import Ownership
+
         return Ownership(lambda: self.ecs, lambda: self.elbv2)
 
     @cached_property
     def teardown(self) -> Teardown:
+        from ecsdrop.aws.tagging import TaggedResources
+        from ecsdrop.deploy.teardown import Teardown
+
         tagged = TaggedResources(self.clients.tagging)
         return Teardown(self.gateways, tagged, self.installation, self.store)
 
     @cached_property
     def executions(self) -> Executions:
+        from ecsdrop.aws.executions import Executions
+        from ecsdrop.settings import TriggerSettings, from_environment
+
         state_machine = from_environment(TriggerSettings, self.env).state_machine_arn
         return Executions(self.clients.stepfunctions, state_machine)
 
     def ledger(self, deployment_id: str) -> Ledger:
+        from ecsdrop.deploy.ledger import Ledger
+
         return Ledger(self.store, deployment_id)
 
     @staticmethod

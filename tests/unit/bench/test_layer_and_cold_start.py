@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.cold_start import functions, runtime_pins, top_imports
+from bench.cold_start import functions, package_import_times, runtime_pins, top_imports
+from bench.first_events import first_events
+from bench.lambda_env import template_variables
 from bench.layer import breakdown, entry_group, reductions, tree_bytes
+from bench.settings import TEMPLATE
+from localcloud.template.loader import load_template
 
 
 def _file(path: Path, size: int) -> None:
@@ -66,3 +70,36 @@ def test_runtime_packages_are_pinned_from_the_constraints(tmp_path: Path) -> Non
     constraints = tmp_path / "constraints.txt"
     constraints.write_text("# pins\nboto3==1.2.3\nbotocore==1.2.4\nmoto==5.0\nsix==1.17.0\n")
     assert runtime_pins(constraints) == ["boto3==1.2.3", "botocore==1.2.4", "six==1.17.0"]
+
+
+def test_the_template_environment_is_resolved_as_a_deployed_stack_would_have_it() -> None:
+    template = load_template(TEMPLATE)
+    loads = template_variables(template, "LoadSpecFunction")
+    assert loads["TABLE_NAME"] == "ecsdrop-StateTable"
+    assert loads["ACCOUNT_ID"] == "123456789012"
+    assert loads["ALLOWED_ROLE_ARN_PREFIXES"] == "arn:aws:iam::123456789012:role/"
+    assert loads["MAX_SPEC_BYTES"].isdigit()
+    notifies = template_variables(template, "NotifierFunction")
+    assert notifies["DESTINATIONS_SECRET_ARN"].startswith("arn:aws:secretsmanager:us-east-1:")
+    assert "DESTINATIONS_SECRET_ARN" not in loads
+
+
+def test_every_function_has_a_first_event() -> None:
+    events = first_events(template_variables(load_template(TEMPLATE), "LoadSpecFunction"))
+    assert set(events) == set(functions())
+    service = events["LoadBalancerFunction"]
+    assert set(service["steps"]) == {"taskDefinition", "network"}
+    assert events["LoadSpecFunction"]["input"]["source"] == "aws.s3"
+    assert events["FinishFunction"]["state"]["deployment"]["service"] == "scorekeep"
+
+
+def test_package_import_times_count_every_root_of_the_process() -> None:
+    output = "\n".join(
+        [
+            "import time:       300 |        300 |   json.decoder",
+            "import time:       200 |        500 | json",
+            "import time:      1000 |       1000 |   jsonschema",
+            "import time:      2000 |       3000 | ecsdrop.spec.schema",
+        ]
+    )
+    assert package_import_times(output) == {"ecsdrop": 2.0, "jsonschema": 1.0, "python": 0.5}

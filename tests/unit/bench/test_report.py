@@ -173,3 +173,45 @@ def test_results_without_a_critical_path_render_without_its_section(
 ) -> None:
     assert "critical path" not in render(results).lower()
     assert not any(check.key.startswith("critical_path") for check in check_targets(results))
+
+
+def _lambda_cold_start(share: float) -> dict[str, Any]:
+    detail = {
+        "total": 400.0,
+        "ecsdrop_share": share,
+        "boto3_and_clients": 400.0 - share,
+        "clients": ["s3", "dynamodb"],
+        "stopped_at": "s3:HeadObject",
+        "validate_ms": 40.0,
+        "import_ms_by_package": {"botocore": 150.0, "aws_lambda_powertools": 30.0, "ecsdrop": 20.0},
+    }
+    return {
+        "cold_start_lambda_ms": {"LoadSpecFunction": {"total": 400.0, "ecsdrop_share": share}},
+        "cold_start_lambda": {"functions": {"LoadSpecFunction": detail}, "runs": 5},
+    }
+
+
+def test_without_lambda_cold_starts_the_document_leaves_their_section_out(
+    results: dict[str, Any],
+) -> None:
+    document = render(results)
+    assert "## Cold start as Lambda runs it" not in document
+    assert "ecsdrop's share" not in document
+
+
+def test_lambda_cold_starts_are_tabled_against_their_target(results: dict[str, Any]) -> None:
+    document = render({**results, **_lambda_cold_start(90.0)})
+    assert "## Cold start as Lambda runs it" in document
+    row = "| LoadSpecFunction | 400 | 90 | met | 310 | s3, dynamodb | `s3:HeadObject` |"
+    assert row in document
+    assert "**not met**" not in document
+
+
+def test_a_lambda_cold_start_over_its_target_is_explained(results: dict[str, Any]) -> None:
+    document = render({**results, **_lambda_cold_start(140.0)})
+    assert document.count("**not met**") == 2  # the target's row and the function's
+    assert (
+        "- **Cold start as Lambda runs it.** Over 100 CPU ms: LoadSpecFunction 140 ms" in document
+    )
+    assert "aws_lambda_powertools 30, ecsdrop 20; its first validation 40 ms" in document
+    assert "botocore 150" not in document  # the runtime's, not ecsdrop's

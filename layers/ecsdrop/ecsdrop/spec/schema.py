@@ -102,9 +102,10 @@ def _validator_class() -> Any:
 
 @cache
 def _validator() -> Any:
-    schema = load_schema()
-    _validator_class().check_schema(schema)
-    return _validator_class()(schema)
+    # The schema is not checked against its meta-schema here: that costs ~230 ms of every
+    # LoadSpec cold start, and the schema is a file of the repository, checked by its tests
+    # (tests/unit/spec/test_schemas_are_valid.py).
+    return _validator_class()(load_schema())
 
 
 def schema_problems(data: Any, schema: Mapping[str, Any] | None = None) -> list[Problem]:
