@@ -81,6 +81,14 @@ def test_a_new_nat_gateway_leaves_the_private_subnets_unrouted_until_it_is_avail
     }
 
 
+def test_a_nat_gateway_ec2_does_not_list_yet_counts_as_pending(stack: MotoStack) -> None:
+    state, built = _built(stack)
+    # right after CreateNatGateway, DescribeNatGateways may not know the id yet (EC2's
+    # eventual consistency): the workflow looks again rather than failing the run
+    unknown = {**built, "natPending": ["nat-0123456789abcdef0"]}
+    assert _check(stack, state, unknown) == {**unknown, "natChecks": 1}
+
+
 def test_a_failed_nat_gateway_fails_the_network_step_naming_it(stack: MotoStack) -> None:
     state, built = _built(stack)
     (nat_id,) = built["natPending"]

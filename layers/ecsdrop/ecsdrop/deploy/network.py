@@ -67,7 +67,10 @@ def await_nat_gateways(state: WorkflowState, ec2: Ec2, ledger: Ledger) -> dict[s
     again), failed (NetworkError: the run rolls back), or available (the private subnets
     get their routes; the network is complete)."""
     built = state.step("network")
-    nats = ec2.nat_gateways(built["natPending"])
+    try:
+        nats = ec2.nat_gateways(built["natPending"])
+    except NotFoundError:  # EC2 is eventually consistent: a new gateway may not be listed yet
+        nats = []
     broken = [n for n in nats if n.get("State") not in ("pending", "available")]
     if broken:
         nat = broken[0]
