@@ -20,6 +20,7 @@ The model's own `state` is what changes, so describes, filters and other modules
 from __future__ import annotations
 
 import contextlib
+import copy
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -344,12 +345,24 @@ class Ec2Emulation:
         def delete_nat_gateway(response: Any) -> ActionResult:
             return emulation._delete(response)
 
+        def describe_nat_gateways(response: Any) -> ActionResult:
+            # moto serialises the answer after the handler returns, attribute by attribute: a
+            # copy taken under the lock never reads FailureCode before a gateway fails and its
+            # State after
+            filters = response._filters_from_querystring()
+            ids = response._get_param("NatGatewayIds", [])
+            with emulation._lock:
+                found = response.ec2_backend.describe_nat_gateways(filters, ids)
+                snapshot = [copy.copy(gateway) for gateway in found]
+            return ActionResult({"NatGateways": snapshot})
+
         def address_held(response: Any) -> EC2ClientError | None:
             held = emulation._address_held(response)
             return EC2ClientError("AuthFailure", _ADDRESS_HELD) if held else None
 
         patcher.replace(EC2Backend, "create_nat_gateway", create_nat_gateway)
         patcher.replace(EC2Response, "delete_nat_gateway", delete_nat_gateway)
+        patcher.replace(EC2Response, "describe_nat_gateways", describe_nat_gateways)
         release = guarded(EC2Response.release_address, address_held, self._lock)
         patcher.replace(EC2Response, "release_address", release)
         for action, (quota, code, message, usage) in _QUOTAS.items():
