@@ -23,7 +23,7 @@ from bench.layer import breakdown, build_layer, reductions, tree_bytes
 from bench.machine import describe_machine
 from bench.plot import draw
 from bench.report import render
-from bench.runs import measure_deployments, measure_scale
+from bench.runs import measure_admission, measure_deployments, measure_scale
 from localcloud.template.loader import load_template
 
 
@@ -106,6 +106,7 @@ def run_settings(args: argparse.Namespace) -> dict[str, Any]:
         "scale_rollout_seconds": settings.SCALE_ROLLOUT_SECONDS,
         "scale_time_scale": settings.SCALE_TIME_SCALE,
         "scale_workers_per_function": settings.SCALE_WORKERS_PER_FUNCTION,
+        "simulated_scale_sizes": list(settings.SIMULATED_SCALE_SIZES),
         "rate_limits": settings.ECS_RATE_LIMITS,
         "price_per_transition_usd": settings.PRICE_PER_TRANSITION_USD,
         "rollout_check_seconds": rollout_check_seconds(),
@@ -148,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     results.update(measure_deployments(args.runs, args.peer, say))
     results["critical_path"] = measure_critical_path(say)
     results["scale"] = measure_scale(args.scale, say)
+    results.update(measure_admission(results["scale"], say))
     results["bench_seconds"] = round(time.time() - started, 1)
     write(results)
     return 0

@@ -16,7 +16,6 @@ cold installation's extra cost per function).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -24,26 +23,28 @@ from typing import Any
 from bench.pipeline import BenchError, Pipeline, Run
 from bench.settings import CRITICAL_PATH_TIME_SCALE, STACK, TEMPLATE
 from bench.specs import scorekeep
+from ecsdrop.spec.defaults import (
+    DEREGISTRATION_DELAY_SECONDS,
+    HEALTH_CHECK_INTERVAL_SECONDS,
+    HEALTHY_THRESHOLD,
+)
 from localcloud import LocalCloud
 from localcloud.clock import FAST, REALISTIC, Profile
+from localcloud.ecs import breaker_threshold
 from tests.support.quotas import kept_services
 
 Say = Callable[[str], None]
 SERVICE = "critical-path"
 # What examples/scorekeep.yaml deploys, with the spec's defaults (docs/spec.md).
 DESIRED = 2
-HEALTH_INTERVAL_SECONDS = 10.0
-HEALTHY_THRESHOLD = 2
-DEREGISTRATION_DELAY_SECONDS = 30.0
-# ECS's circuit breaker threshold: half the desired count, at least 3.
-BREAKER_THRESHOLD = max(3, math.ceil(DESIRED / 2))
+BREAKER_THRESHOLD = breaker_threshold(DESIRED)
 
 
 # -- the floors: AWS's waits alone, ecsdrop's own work taken as instant ------------------------
 
 
-def _healthy_after_registration(profile: Profile) -> float:
-    return HEALTHY_THRESHOLD * HEALTH_INTERVAL_SECONDS
+def _healthy_after_registration() -> float:
+    return float(HEALTHY_THRESHOLD * HEALTH_CHECK_INTERVAL_SECONDS)
 
 
 def greenfield_floor(profile: Profile) -> float:
@@ -53,14 +54,14 @@ def greenfield_floor(profile: Profile) -> float:
     registered = profile.nat_gateway_available + profile.task_provisioning + profile.task_pending
     checks_start = max(registered, profile.load_balancer_active)
     running = profile.nat_gateway_available + profile.task_start_seconds()
-    return max(running, checks_start + _healthy_after_registration(profile))
+    return max(running, checks_start + _healthy_after_registration())
 
 
 def redeploy_floor(profile: Profile) -> float:
     """A new image: the new tasks start and pass their checks, then the old ones drain (the
     deregistration delay), stop and are deprovisioned; then ECS says COMPLETED."""
     registered = profile.task_provisioning + profile.task_pending
-    healthy = max(profile.task_start_seconds(), registered + _healthy_after_registration(profile))
+    healthy = max(profile.task_start_seconds(), registered + _healthy_after_registration())
     return (
         healthy + DEREGISTRATION_DELAY_SECONDS + profile.task_stopping + profile.task_deprovisioning
     )

@@ -285,6 +285,59 @@ def scale_section(results: dict[str, Any]) -> list[str]:
     ]
 
 
+def admission_section(results: dict[str, Any]) -> list[str]:
+    rows = results.get("scale_admission")
+    if not rows:
+        return []
+    before = {row["services"]: row for row in results.get("scale_without_admission", [])}
+
+    def without(size: int) -> str:
+        row = before.get(size)
+        return f"{row['succeeded']}/{size}, {row['throttled_calls']} throttled" if row else ""
+
+    table = [
+        (
+            row["services"],
+            row["mode"],
+            f"{row['succeeded']}/{row['services']}",
+            _seconds(row["makespan_seconds"]),
+            _seconds(row["floor_seconds"]),
+            _ratio(row["ratio"]),
+            row["throttled_calls"],
+            without(row["services"]),
+        )
+        for row in rows
+    ]
+    return [
+        "## Admission: ECS's rate-limited writes take turns",
+        "",
+        "RegisterTaskDefinition, CreateService and UpdateService take a turn in the state "
+        "table before they are made (ecsdrop.aws.admission: a GCRA schedule per action, 90 % "
+        "of AWS's published bucket); a turn more than 10 s off is waited for in a Step "
+        "Functions Wait state. The **floor** is (N - burst) / rate of RegisterTaskDefinition "
+        "(1/s, burst 20) plus one deployment alone. *measured*: the scale runs above, on the "
+        "local cloud. *simulated*: ecsdrop's admission code (on moto's DynamoDB), the local "
+        "cloud's token buckets, botocore's retry back-off and the state machine's Retry, on a "
+        "simulated clock (bench/admission_sim.py; a step costs 0.5 s, a rollout 60 s; "
+        "Lambda's concurrency limit is not modelled). The last column is the same simulation "
+        "with retries alone, as before admission.",
+        "",
+        *_table(
+            (
+                "services",
+                "mode",
+                "succeeded",
+                "first PUT → last end",
+                "floor",
+                "ratio",
+                "throttled ECS calls",
+                "without admission",
+            ),
+            table,
+        ),
+    ]
+
+
 CRITICAL_PATH_TITLES = {
     "greenfield": "greenfield: S3 PUT → service steady, targets healthy",
     "redeploy": "image redeploy: S3 PUT → new tasks healthy, old ones stopped",
@@ -473,6 +526,8 @@ def _explain_redeploy_calls(results: dict[str, Any]) -> str:
 def explain(key: str, results: dict[str, Any]) -> str:
     if key.startswith("critical_path_"):
         return _explain_critical_path(key.removeprefix("critical_path_"), results)
+    if key.startswith("admission_"):
+        return _explain_admission(int(key.removeprefix("admission_")), results)
     explainers: dict[str, Callable[[dict[str, Any]], str]] = {
         "cold_start": _explain_cold_start,
         "cold_start_lambda": _explain_lambda_cold_start,
@@ -482,6 +537,17 @@ def explain(key: str, results: dict[str, Any]) -> str:
     }
     explainer = explainers.get(key)
     return explainer(results) if explainer else f"- **{key}**: see the tables above.\n"
+
+
+def _explain_admission(size: int, results: dict[str, Any]) -> str:
+    row = next(r for r in results["scale_admission"] if r["services"] == size)
+    run = next((r for r in results["scale"] if r["services"] == size), None)
+    causes = f" Failures: {run['failures']}." if run and run.get("failures") else ""
+    return (
+        f"- **{size} services at once ({row['mode']}).** {row['succeeded']}/{size} succeeded "
+        f"in {row['makespan_seconds']:g} s against a floor of {row['floor_seconds']:g} s "
+        f"({row['throttled_calls']} throttled ECS calls).{causes}\n"
+    )
 
 
 def _explain_critical_path(scenario: str, results: dict[str, Any]) -> str:
@@ -595,6 +661,7 @@ def render(results: dict[str, Any]) -> str:
         peer_section,
         critical_path_section,
         scale_section,
+        admission_section,
         cold_start_section,
         cold_start_lambda_section,
         layer_section,

@@ -6,16 +6,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.admission_sim import simulate
 from bench.deployments import SCENARIOS, Measured, measure, one_round, overhead, summarize
 from bench.peer import PeerRun, expect_success, peer_command, run_peer, summarize_peer
 from bench.pipeline import BenchError, Pipeline, local_cloud
-from bench.scale import run_size, shared_vpc
+from bench.scale import admission_rows, run_size, shared_vpc
 from bench.settings import (
     REGISTRY,
     ROLLOUT_SECONDS,
     SCALE_ROLLOUT_SECONDS,
     SCALE_TIME_SCALE,
     SCALE_WORKERS_PER_FUNCTION,
+    SIMULATED_SCALE_SIZES,
     SWEEP_ROLLOUT_SECONDS,
     TIME_SCALE,
 )
@@ -122,3 +124,20 @@ def measure_scale(sizes: list[int], say: Say) -> list[dict[str, Any]]:
             done = results[-1]
             say(f"scale: {size} -> {done['succeeded']} succeeded in {done['seconds']} s")
     return results
+
+
+def measure_admission(scale: list[dict[str, Any]], say: Say) -> dict[str, Any]:
+    """`scale_admission`: the measured runs against their floor, then the simulated sizes;
+    `scale_without_admission`: the same simulation with retries alone (the cliff before)."""
+    rows = admission_rows(scale)
+    baseline = []
+    for size in SIMULATED_SCALE_SIZES:
+        say(f"scale: {size} services at once, simulated")
+        rows.append(simulate(size))
+        baseline.append(simulate(size, admit=False))
+        done, before = rows[-1], baseline[-1]
+        say(
+            f"scale: {size} -> {done['succeeded']} succeeded in {done['makespan_seconds']} s "
+            f"(without admission: {before['succeeded']})"
+        )
+    return {"scale_admission": rows, "scale_without_admission": baseline}

@@ -20,6 +20,7 @@ from bench.pipeline import BenchError, Pipeline, Upload
 from bench.settings import DRIVER_KEY, ECS_RATE_LIMITS, PEER_KEY, SCALE_DEADLINE_SECONDS
 from bench.specs import scorekeep_in_shared_vpc
 from bench.stats import median
+from ecsdrop.aws.admission import ECS_WRITE_LIMITS
 from tests.support.networks import team_network
 
 _NOT_THE_PIPELINE = frozenset({DRIVER_KEY, PEER_KEY})
@@ -168,3 +169,25 @@ def _statuses(executions: Sequence[Execution]) -> dict[str, int]:
     for execution in executions:
         statuses[execution.status] = statuses.get(execution.status, 0) + 1
     return statuses
+
+
+def admission_rows(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The measured scale runs against the throttling floor: (N - burst) / rate of
+    RegisterTaskDefinition (the tightest bucket) plus one deployment alone (the 1-service run)."""
+    alone = next((run["seconds"] for run in runs if run["services"] == 1), 0.0)
+    limit = ECS_WRITE_LIMITS["ecs:RegisterTaskDefinition"]
+    rows = []
+    for run in runs:
+        floor = max(0.0, (run["services"] - limit.burst) / limit.rate) + alone
+        rows.append(
+            {
+                "services": run["services"],
+                "succeeded": run["succeeded"],
+                "makespan_seconds": run["seconds"],
+                "floor_seconds": round(floor, 1),
+                "ratio": round(run["seconds"] / floor, 3) if floor else None,
+                "throttled_calls": run["throttles"],
+                "mode": "measured",
+            }
+        )
+    return rows

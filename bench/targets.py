@@ -16,6 +16,10 @@ from bench.settings import (
 BENCH_MINUTES = 15
 # issue 13: greenfield and redeploy within 10 % of the floor AWS's own waits set
 TARGET_CRITICAL_PATH_RATIO = 1.10
+# issue 13: N services at once all succeed, within 1.2x the throttling floor, with at most
+# half a throttled ECS call per service
+TARGET_ADMISSION_RATIO = 1.2
+TARGET_THROTTLED_PER_SERVICE = 0.5
 
 
 @dataclass(frozen=True)
@@ -93,9 +97,26 @@ def _scale(results: dict[str, Any]) -> Check:
     sizes = ", ".join(str(run["services"]) for run in runs)
     return Check(
         "scale",
-        "every service of 1, 10, 50 and 100 at once succeeds under ECS throttling",
-        f"{failed} failed ({sizes} services)",
+        f"every service of {sizes} at once succeeds under ECS throttling",
+        f"{failed} failed",
         failed == 0,
+    )
+
+
+def _admission(row: dict[str, Any]) -> Check:
+    size = row["services"]
+    ratio = row["ratio"] or 0.0
+    throttled = row["throttled_calls"]
+    return Check(
+        f"admission_{size}",
+        f"{size} services at once ({row['mode']}): all succeed, at most "
+        f"{TARGET_ADMISSION_RATIO:g}x the throttling floor, at most "
+        f"{TARGET_THROTTLED_PER_SERVICE:g} throttled ECS calls per service",
+        f"{row['succeeded']}/{size}, {ratio:.2f}x ({row['makespan_seconds']:g} s / "
+        f"{row['floor_seconds']:g} s), {throttled} throttled",
+        row["succeeded"] == size
+        and ratio <= TARGET_ADMISSION_RATIO
+        and throttled <= TARGET_THROTTLED_PER_SERVICE * size,
     )
 
 
@@ -126,11 +147,18 @@ def check_targets(results: dict[str, Any]) -> list[Check]:
     checks = [_redeploy_calls, _polling, _transitions, _cold_start, _layer, _scale]
     if "critical_path" in results:
         checks += [_critical_path("greenfield"), _critical_path("redeploy")]
-    return [check(results) for check in checks] + [
-        check(results)
-        for key, check in (
-            ("cold_start_lambda_ms", _ecsdrop_share),
-            ("bench_seconds", _bench_time),
-        )
-        if key in results
+    admission = [
+        _admission(row) for row in results.get("scale_admission", []) if row["services"] > 1
     ]
+    return (
+        [check(results) for check in checks]
+        + admission
+        + [
+            check(results)
+            for key, check in (
+                ("cold_start_lambda_ms", _ecsdrop_share),
+                ("bench_seconds", _bench_time),
+            )
+            if key in results
+        ]
+    )

@@ -89,6 +89,12 @@ def _new_deployment_id() -> str:
     return f"ecs-svc/{random.randint(10**18, 10**19 - 1)}"  # noqa: S311 - an identifier
 
 
+def breaker_threshold(desired_count: int) -> int:
+    """ECS's circuit breaker trips after this many failed tasks: half the desired count,
+    at least 3 and at most 200."""
+    return min(200, max(3, math.ceil(desired_count * 0.5)))
+
+
 @dataclass(frozen=True)
 class ServiceSnapshot:
     """A service as it was before an UpdateService call changed it."""
@@ -395,7 +401,7 @@ class EcsServices:
             delay = profile.replacement_delay
         info.next_launch = time.monotonic() + self._clock.delay(delay)
         breaker = (service.deployment_configuration or {}).get("deploymentCircuitBreaker") or {}
-        threshold = min(200, max(3, math.ceil(int(primary["desiredCount"] or 0) * 0.5)))
+        threshold = breaker_threshold(int(primary["desiredCount"] or 0))
         if breaker.get("enable") and info.failed >= threshold:
             self._trip(service, primary, breaker)
 

@@ -16,11 +16,15 @@ from ecsdrop.runtime import runtime
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     rt = runtime(os.environ)
     state = WorkflowState.from_json(event)
-    return deploy_service(
-        state,
-        rt.ecs,
-        rt.autoscaling,
-        rt.ledger(state.deployment.id),
-        now=rt.now(),
-        check_seconds=rt.settings.rollout_check_seconds,
+    ledger = rt.ledger(state.deployment.id)
+    return rt.with_admission(
+        state.step("service"),
+        lambda ecs: deploy_service(
+            state,
+            ecs,
+            rt.autoscaling,
+            ledger,
+            now=rt.now(),
+            check_seconds=rt.settings.rollout_check_seconds,
+        ),
     )

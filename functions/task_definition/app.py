@@ -16,11 +16,10 @@ from ecsdrop.runtime import runtime
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     rt = runtime(os.environ)
     state = WorkflowState.from_json(event)
-    return register_task_definition(
-        state,
-        rt.ecs,
-        rt.ecr,
-        lambda: rt.logs,
-        rt.ledger(state.deployment.id),
-        installation=rt.installation,
+    ledger = rt.ledger(state.deployment.id)
+    return rt.with_admission(
+        state.step("taskDefinition"),
+        lambda ecs: register_task_definition(
+            state, ecs, rt.ecr, lambda: rt.logs, ledger, installation=rt.installation
+        ),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaFunction
 
 from localcloud.lambda_runtime.runtime import LambdaRuntime
@@ -27,6 +28,11 @@ def install_lambda_runtime(patcher: Patcher, runtime: LambdaRuntime) -> None:
         if invocation_type == "DryRun":
             return ""
         result = runtime.invoke(function, event_json)
+        if result.throttled:
+            # As Lambda answers when the function's concurrency is used up: a 429 the caller
+            # retries (Step Functions names it Lambda.TooManyRequestsException), not a
+            # function error.
+            raise _TooManyRequests(json.loads(result.payload)["errorMessage"])
         if result.errored:
             response_headers["x-amz-function-error"] = "Unhandled"
         response_headers["x-amz-log-result"] = runtime.tail(result)
@@ -39,3 +45,10 @@ def install_lambda_runtime(patcher: Patcher, runtime: LambdaRuntime) -> None:
 
     patcher.replace(LambdaFunction, "invoke", invoke)
     patcher.replace(LambdaFunction, "_invoke_lambda", invoke_lambda)
+
+
+class _TooManyRequests(LambdaClientError):
+    code = 429
+
+    def __init__(self, message: str) -> None:
+        super().__init__("TooManyRequestsException", message)

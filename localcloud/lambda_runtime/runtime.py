@@ -128,7 +128,7 @@ class LambdaRuntime:
             payload = json.dumps(
                 {"errorType": "TooManyRequestsException", "errorMessage": str(busy)}
             )
-            return InvocationResult(payload, True)
+            return InvocationResult(payload, True, throttled=True)
         try:
             result = worker.invoke(event_json, request_id)
         finally:

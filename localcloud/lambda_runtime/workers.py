@@ -45,6 +45,7 @@ class InvocationResult:
     payload: str
     errored: bool
     log_lines: list[str] = field(default_factory=list)
+    throttled: bool = False  # no worker came free: Lambda refuses the invocation (429)
 
 
 @dataclass

@@ -233,6 +233,21 @@ ROWS: tuple[Row, ...] = (
         ),
     ),
     Row(
+        "dynamodb:UpdateItem",
+        (
+            "RegisterTaskDefinition (its turn)",
+            "DeployService (its turn)",
+            "RollBack (the turns of its ECS writes)",
+        ),
+        G,
+        (
+            _rolled_back(
+                why="the turn of ECS's rate-limited write cannot be taken: the step fails "
+                "before the write; the run is undone"
+            ),
+        ),
+    ),
+    Row(
         "dynamodb:GetItem",
         (
             "LoadSpec (deletion: lock, state)",

@@ -11,10 +11,10 @@ most use a few of its gateways, so a function pays only for the adapters and ste
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ecsdrop.aws.clients import AwsClients
 
@@ -99,6 +99,22 @@ class Runtime:
         running = Running(self.ecs, self.ecr, self.autoscaling, self.store)
         return Planner(self.bucket, self.guardrails, self.installation, running, self.publisher)
 
+    def with_admission(
+        self, previous: Mapping[str, Any], step: Callable[[Ecs], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Run a step whose ECS writes take turns (ecsdrop.aws.admission). A turn too far off
+        ends the step early with ``{"admission": turn}``: the workflow waits for it and runs
+        the step again, which then holds that turn (``previous`` is the step's last result)."""
+        from ecsdrop.aws.admission import Admission, Deferred, Turn
+        from ecsdrop.aws.ecs import Ecs
+
+        held = Turn.from_json(previous.get("admission"))
+        admission = Admission(self.clients.dynamodb, self.workflow.table_name, held=held)
+        try:
+            return step(Ecs(self.clients.ecs, admission))
+        except Deferred as deferred:
+            return {"admission": deferred.turn.to_json(self.now())}
+
     @cached_property
     def ecs(self) -> Ecs:
         from ecsdrop.aws.ecs import Ecs
@@ -143,9 +159,20 @@ class Runtime:
 
     @cached_property
     def gateways(self) -> Gateways:
+        from ecsdrop.aws.admission import ROLLBACK_WAIT_SECONDS, Admission
+        from ecsdrop.aws.ecs import Ecs
         from ecsdrop.deploy.rollback import Gateways
 
-        return Gateways(self.ecs, self.ec2, self.elbv2, self.logs, self.autoscaling)
+        # a rollback's ECS writes take their turns too (a bad shared image rolls hundreds of
+        # services back at once), sleeping them out: it cannot hand them back
+        admission = Admission(
+            self.clients.dynamodb,
+            self.workflow.table_name,
+            inline_seconds=ROLLBACK_WAIT_SECONDS,
+            defers=False,
+        )
+        ecs = Ecs(self.clients.ecs, admission)
+        return Gateways(ecs, self.ec2, self.elbv2, self.logs, self.autoscaling)
 
     @cached_property
     def ownership(self) -> Ownership:

@@ -6,7 +6,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tests.support.moto_stack import REGION, MotoStack
+from tests.support.moto_stack import ACCOUNT, BUCKET, BUS, REGION, TABLE, MotoStack
 
 
 @pytest.fixture
@@ -30,3 +30,20 @@ def stack(aws: boto3.Session) -> MotoStack:
     created.push_image("scorekeep-frontend", "latest", "frontend-1")
     created.push_image("scorekeep-api", "latest", "api-1")
     return created
+
+
+@pytest.fixture
+def wired(monkeypatch: pytest.MonkeyPatch, stack: MotoStack) -> MotoStack:
+    """The stack, with the environment template.yaml gives the functions."""
+    for name, value in {
+        "TABLE_NAME": TABLE,
+        "BUCKET_NAME": BUCKET,
+        "EVENT_BUS_NAME": BUS,
+        "AWS_REGION": REGION,
+        "ACCOUNT_ID": ACCOUNT,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_SERVICE_NAME": "ecsdrop",
+        "POWERTOOLS_METRICS_NAMESPACE": "ecsdrop",
+    }.items():
+        monkeypatch.setenv(name, value)
+    return stack

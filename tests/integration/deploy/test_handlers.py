@@ -10,29 +10,11 @@ from tests.support.handlers import invoke
 from tests.support.moto_stack import (
     ACCOUNT,
     BUCKET,
-    BUS,
     REGION,
-    TABLE,
     MotoStack,
     example,
     real_event,
 )
-
-
-@pytest.fixture
-def wired(monkeypatch: pytest.MonkeyPatch, stack: MotoStack) -> MotoStack:
-    for name, value in {
-        "TABLE_NAME": TABLE,
-        "BUCKET_NAME": BUCKET,
-        "EVENT_BUS_NAME": BUS,
-        "AWS_REGION": REGION,
-        "ACCOUNT_ID": ACCOUNT,
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_SERVICE_NAME": "ecsdrop",
-        "POWERTOOLS_METRICS_NAMESPACE": "ecsdrop",
-    }.items():
-        monkeypatch.setenv(name, value)
-    return stack
 
 
 def execution() -> dict[str, str]:

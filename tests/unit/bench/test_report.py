@@ -215,3 +215,43 @@ def test_a_lambda_cold_start_over_its_target_is_explained(results: dict[str, Any
     )
     assert "aws_lambda_powertools 30, ecsdrop 20; its first validation 40 ms" in document
     assert "botocore 150" not in document  # the runtime's, not ecsdrop's
+
+
+def _admission_rows() -> list[dict[str, Any]]:
+    return [
+        {
+            "services": 1000,
+            "succeeded": 1000,
+            "makespan_seconds": 1150.0,
+            "floor_seconds": 1043.0,
+            "ratio": 1.103,
+            "throttled_calls": 0,
+            "mode": "simulated",
+        }
+    ]
+
+
+def test_admission_is_tabled_against_its_floor_and_the_retry_storm(
+    results: dict[str, Any],
+) -> None:
+    admitted = copy.deepcopy(results)
+    admitted["scale_admission"] = _admission_rows()
+    admitted["scale_without_admission"] = [
+        {**_admission_rows()[0], "succeeded": 184, "throttled_calls": 27948}
+    ]
+    document = render(admitted)
+    assert "## Admission: ECS's rate-limited writes take turns" in document
+    assert "| 1000 | simulated | 1000/1000 | 1150.00 s | 1043.00 s | 1.10x | 0 | 184/1000" in (
+        document
+    )
+    assert "**not met**" not in document
+
+
+def test_admission_over_its_floor_or_throttled_is_flagged_and_explained(
+    results: dict[str, Any],
+) -> None:
+    slow = copy.deepcopy(results)
+    slow["scale_admission"] = [{**_admission_rows()[0], "ratio": 1.3, "throttled_calls": 900}]
+    document = render(slow)
+    assert document.count("**not met**") == 1
+    assert "- **1000 services at once (simulated).** 1000/1000 succeeded" in document

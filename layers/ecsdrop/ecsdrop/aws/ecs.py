@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ecsdrop.aws.admission import Admission
 from ecsdrop.aws.errors import aws_call, error_code
 from ecsdrop.errors import AwsError, NotFoundError
 
@@ -26,8 +27,15 @@ def tags_of(resource: dict[str, Any]) -> dict[str, str]:
 
 
 class Ecs:
-    def __init__(self, client: Any) -> None:
+    """``admission`` (when given) gives each rate-limited write its turn before it is made."""
+
+    def __init__(self, client: Any, admission: Admission | None = None) -> None:
         self._ecs = client
+        self._admission = admission
+
+    def _admit(self, action: str) -> None:
+        if self._admission is not None:
+            self._admission.admit(action)
 
     # ------------------------------------------------------------------ clusters
 
@@ -83,6 +91,7 @@ class Ecs:
         return {k: v for k, v in definition.items() if k not in READ_ONLY_TASK_DEFINITION_FIELDS}
 
     def register_task_definition(self, request: dict[str, Any]) -> str:
+        self._admit("ecs:RegisterTaskDefinition")
         with aws_call("ecs:RegisterTaskDefinition"):
             response = self._ecs.register_task_definition(**request)
         arn: str = response["taskDefinition"]["taskDefinitionArn"]
@@ -119,10 +128,12 @@ class Ecs:
         return None
 
     def create_service(self, request: dict[str, Any]) -> dict[str, Any]:
+        self._admit("ecs:CreateService")
         with aws_call("ecs:CreateService"):
             return dict(self._ecs.create_service(**request)["service"])
 
     def update_service(self, request: dict[str, Any]) -> dict[str, Any]:
+        self._admit("ecs:UpdateService")
         with aws_call("ecs:UpdateService"):
             return dict(self._ecs.update_service(**request)["service"])
 

@@ -8,6 +8,8 @@ Keys (PK / SK):
     SERVICE#<name>        TRIGGER#<repo>#<tag>#<ctr>    ECR tags the service follows (GSI1)
     DEPLOYMENT#<id>       LEDGER#<kind>#<resource>      what a deployment created or changed
     ROLLOUT#<ecs id>      TOKEN | OUTCOME               the wait's task token / the ECS verdict
+    ADMISSION#<action>    TURNS                         the next turn of a rate-limited ECS
+                                                        write (ecsdrop.aws.admission)
 """
 
 from __future__ import annotations
