@@ -9,6 +9,7 @@ from bench.calls import DEPLOY_SERVICES
 from bench.cold_start import RUNTIME_MODULES
 from bench.settings import TARGET_ECSDROP_SHARE_MS
 from bench.targets import check_targets
+from ecsdrop.aws.admission import SHARE
 
 SCHEMA_PACKAGES = (
     "jsonschema",
@@ -38,6 +39,10 @@ def _usd(value: float) -> str:
 
 def _seconds(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f} s"
+
+
+def _count(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
 
 
 def _ratio(value: float | None) -> str:
@@ -256,6 +261,9 @@ def scale_section(results: dict[str, Any]) -> list[str]:
             _usd(run["cost_usd"]),
             _usd(run["cost_usd_per_service"]),
             _seconds(run["max_service_seconds"]),
+            _seconds(run.get("first_ecs_write_seconds")),
+            _count(run.get("lambda_cold_starts")),
+            _count(run.get("cpu_busy_seconds")),
         )
         for run in results["scale"]
     ]
@@ -266,7 +274,9 @@ def scale_section(results: dict[str, Any]) -> list[str]:
         "scorekeep in one existing VPC without a load balancer (N complete architectures "
         "would exceed an account's default quotas of 5 VPCs per region); retries wait in real "
         f"time; the local Lambda runtime runs up to {settings['scale_workers_per_function']} "
-        "workers per function.",
+        "workers per function. *first ECS write*: first PUT → first RegisterTaskDefinition; "
+        "*Lambda cold starts*: worker processes started during the run; *CPU-seconds busy*: "
+        "the whole machine's, all cores, from /proc/stat.",
         "",
         *_table(
             (
@@ -279,6 +289,9 @@ def scale_section(results: dict[str, Any]) -> list[str]:
                 "Step Functions cost",
                 "per service",
                 "slowest service",
+                "first ECS write",
+                "Lambda cold starts",
+                "CPU-seconds busy",
             ),
             rows,
         ),
@@ -303,6 +316,9 @@ def admission_section(results: dict[str, Any]) -> list[str]:
             _seconds(row["makespan_seconds"]),
             _seconds(row["floor_seconds"]),
             _ratio(row["ratio"]),
+            _seconds(row.get("last_arrival_seconds")),
+            _seconds(row.get("arrival_floor_seconds")),
+            _ratio(row.get("ratio_to_arrival_floor")),
             row["throttled_calls"],
             without(row["services"]),
         )
@@ -319,8 +335,13 @@ def admission_section(results: dict[str, Any]) -> list[str]:
         "local cloud. *simulated*: ecsdrop's admission code (on moto's DynamoDB), the local "
         "cloud's token buckets, botocore's retry back-off and the state machine's Retry, on a "
         "simulated clock (bench/admission_sim.py; a step costs 0.5 s, a rollout 60 s; "
-        "Lambda's concurrency limit is not modelled). The last column is the same simulation "
-        "with retries alone, as before admission.",
+        "Lambda's concurrency limit is not modelled). *last arrival*: when the last execution "
+        "reached RegisterTaskDefinition (measured rows); *floor from arrivals*: the same floor "
+        "from those arrivals: when AWS's bucket, full at the start, would let the last of them "
+        "register, plus what one deployment alone took after its turn. It leaves out how "
+        "slowly this machine brings N executions to the throttled part and keeps admission's "
+        "own margin and the steps after it. The "
+        "last column is the same simulation with retries alone, as before admission.",
         "",
         *_table(
             (
@@ -330,6 +351,9 @@ def admission_section(results: dict[str, Any]) -> list[str]:
                 "first PUT → last end",
                 "floor",
                 "ratio",
+                "last arrival",
+                "floor from arrivals",
+                "ratio to it",
                 "throttled ECS calls",
                 "without admission",
             ),
@@ -543,10 +567,32 @@ def _explain_admission(size: int, results: dict[str, Any]) -> str:
     row = next(r for r in results["scale_admission"] if r["services"] == size)
     run = next((r for r in results["scale"] if r["services"] == size), None)
     causes = f" Failures: {run['failures']}." if run and run.get("failures") else ""
-    return (
+    text = (
         f"- **{size} services at once ({row['mode']}).** {row['succeeded']}/{size} succeeded "
         f"in {row['makespan_seconds']:g} s against a floor of {row['floor_seconds']:g} s "
-        f"({row['throttled_calls']} throttled ECS calls).{causes}\n"
+        f"({row['throttled_calls']} throttled ECS calls).{causes}"
+    )
+    arrival_floor = row.get("arrival_floor_seconds")
+    if arrival_floor is None or run is None:
+        return text + "\n"
+    alone: dict[str, Any] = next((r for r in results["scale"] if r["services"] == 1), {})
+    workers = results["settings"].get("scale_workers_per_function")
+    local_cloud = run.get("local_cloud_cpu_seconds") or 0.0
+    return (
+        f"{text} The {size} executions reached RegisterTaskDefinition by "
+        f"{row['last_arrival_seconds']:g} s (one alone: "
+        f"{alone.get('last_arrival_seconds', 0.0):g} s): their earlier steps (S3 event, "
+        f"LoadSpec, Lock, Plan, the network) ran on this machine's "
+        f"{results['machine']['cores']} cores, with {run.get('lambda_cold_starts')} Lambda "
+        f"cold starts (a Python process each), at most {workers} workers per function, and "
+        f"the local cloud's own process (moto and the Step Functions engine in one "
+        f"interpreter, so one core at most) busy {local_cloud:g} CPU-seconds, "
+        f"{local_cloud / row['makespan_seconds']:.0%} of one core over the run. On AWS each "
+        "execution environment has its own CPU and an account runs 1,000 at once. From those "
+        f"arrivals the floor is {arrival_floor:g} s and the run took "
+        f"{_ratio(row['ratio_to_arrival_floor'])} of it; the rest is admission's margin (turns "
+        f"at {SHARE:.0%} of each bucket, leaving the rest for the account's other callers) and "
+        "the steps after the writes under the same load.\n"
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from bench import calls as api
 from bench.history import cost_usd, state_transitions, task_retries
+from bench.machine import cpu_busy_seconds, process_cpu_seconds
 from bench.pipeline import BenchError, Pipeline, Upload
 from bench.settings import DRIVER_KEY, ECS_RATE_LIMITS, PEER_KEY, SCALE_DEADLINE_SECONDS
 from bench.specs import scorekeep_in_shared_vpc
@@ -26,6 +27,8 @@ from tests.support.networks import team_network
 _NOT_THE_PIPELINE = frozenset({DRIVER_KEY, PEER_KEY})
 _UPLOAD_THREADS = 32
 _POLL_SECONDS = 1.0
+_FIRST_WRITE = "ecs:RegisterTaskDefinition"
+_ADMITTED_STATE = "RegisterTaskDefinition"  # the workflow's state that makes that call
 
 
 @dataclass(frozen=True)
@@ -122,8 +125,12 @@ def run_size(pipeline: Pipeline, vpc: SharedVpc, size: int) -> dict[str, Any]:
     pipeline.cloud.set_rate_limits(ECS_RATE_LIMITS)  # an account at rest: full buckets
     services = [f"scale{size}-{index:03d}" for index in range(1, size + 1)]
     deadline = time.monotonic() + SCALE_DEADLINE_SECONDS
+    busy_before, own_before = cpu_busy_seconds(), process_cpu_seconds()
+    cold_before = pipeline.cloud.lambda_cold_starts()
     uploads = submit_all(pipeline, vpc, services)
     executions = wait_for_all(pipeline, executions_of(pipeline, uploads, deadline), deadline)
+    busy_after, own_after = cpu_busy_seconds(), process_cpu_seconds()
+    cold_starts = pipeline.cloud.lambda_cold_starts() - cold_before
     settled_at = pipeline.settle()
     began = min(upload.put_at for upload in uploads)
     ended = max(execution.stopped_at for execution in executions)
@@ -147,7 +154,68 @@ def run_size(pipeline: Pipeline, vpc: SharedVpc, size: int) -> dict[str, Any]:
         "api_calls": len(calls),
         "median_service_seconds": round(median(durations), 3),
         "max_service_seconds": round(max(durations), 3),
+        "cpu_busy_seconds": (
+            round(busy_after - busy_before, 1)
+            if busy_before is not None and busy_after is not None
+            else None
+        ),
+        "local_cloud_cpu_seconds": round(own_after - own_before, 1),
+        "lambda_cold_starts": cold_starts,
+        "first_ecs_write_seconds": _first_write(calls, began),
+        **_arrivals(executions, began),
     }
+
+
+def _arrivals(executions: Sequence[Execution], began: float) -> dict[str, Any]:
+    """When the executions first reached RegisterTaskDefinition (seconds after the first PUT),
+    and when AWS's bucket, full at the start, would have let the last of them register."""
+    arrivals = sorted(
+        at - began for at in (_entered(e.history, _ADMITTED_STATE) for e in executions) if at
+    )
+    if not arrivals:
+        return {"last_arrival_seconds": None, "earliest_last_turn_seconds": None}
+    limit = ECS_WRITE_LIMITS[_FIRST_WRITE]
+    last_turn = earliest_last_turn(arrivals, limit.rate, limit.burst)
+    return {
+        "last_arrival_seconds": round(arrivals[-1], 3),
+        "earliest_last_turn_seconds": round(last_turn, 3),
+    }
+
+
+def _entered(history: Sequence[dict[str, Any]], state: str) -> float | None:
+    return next(
+        (
+            event["timestamp"].timestamp()
+            for event in history
+            if event.get("type") == "TaskStateEntered"
+            and event["stateEnteredEventDetails"]["name"] == state
+        ),
+        None,
+    )
+
+
+def earliest_last_turn(arrivals: Sequence[float], rate: float, burst: int) -> float:
+    """The earliest time a token bucket (``rate`` per second, ``burst`` deep, full at 0) lets
+    the last of these calls through, each made as soon as it arrives: AWS's own limit, with no
+    caller's margin."""
+    tokens, clock = float(burst), 0.0
+    for arrival in sorted(arrivals):
+        at = max(arrival, clock)
+        tokens = min(float(burst), tokens + (at - clock) * rate)
+        if tokens < 1.0:
+            at += (1.0 - tokens) / rate
+            tokens = 1.0
+        tokens -= 1.0
+        clock = at
+    return clock
+
+
+def _first_write(calls: Sequence[api.Call], began: float) -> float | None:
+    """From the first PUT to the first admitted ECS write: how long the pipeline's front (S3
+    event, LoadSpec, Lock, Plan, the network) took to bring a deployment to the throttled
+    part."""
+    writes = [call.at for call in calls if call.name == _FIRST_WRITE and not call.throttled]
+    return round(min(writes) - began, 3) if writes else None
 
 
 def _failures(executions: Sequence[Execution]) -> dict[str, int]:
@@ -173,21 +241,42 @@ def _statuses(executions: Sequence[Execution]) -> dict[str, int]:
 
 def admission_rows(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """The measured scale runs against the throttling floor: (N - burst) / rate of
-    RegisterTaskDefinition (the tightest bucket) plus one deployment alone (the 1-service run)."""
-    alone = next((run["seconds"] for run in runs if run["services"] == 1), 0.0)
-    limit = ECS_WRITE_LIMITS["ecs:RegisterTaskDefinition"]
+    RegisterTaskDefinition (the tightest bucket) plus one deployment alone (the 1-service run).
+
+    `arrival_floor_seconds` is the same floor from when the executions actually reached
+    RegisterTaskDefinition on this machine: the bucket's earliest turn for the last of them,
+    plus what one deployment alone took after its own turn."""
+    alone = next((run for run in runs if run["services"] == 1), None)
+    alone_seconds = alone["seconds"] if alone else 0.0
+    alone_turn = alone.get("earliest_last_turn_seconds") if alone else None
+    limit = ECS_WRITE_LIMITS[_FIRST_WRITE]
     rows = []
     for run in runs:
-        floor = max(0.0, (run["services"] - limit.burst) / limit.rate) + alone
+        floor = max(0.0, (run["services"] - limit.burst) / limit.rate) + alone_seconds
+        last_turn = run.get("earliest_last_turn_seconds")
+        arrival_floor = (
+            None
+            if last_turn is None or alone_turn is None
+            else last_turn + (alone_seconds - alone_turn)
+        )
         rows.append(
             {
                 "services": run["services"],
                 "succeeded": run["succeeded"],
                 "makespan_seconds": run["seconds"],
                 "floor_seconds": round(floor, 1),
-                "ratio": round(run["seconds"] / floor, 3) if floor else None,
+                "ratio": _ratio(run["seconds"], floor),
                 "throttled_calls": run["throttles"],
                 "mode": "measured",
+                "last_arrival_seconds": run.get("last_arrival_seconds"),
+                "arrival_floor_seconds": None if arrival_floor is None else round(arrival_floor, 1),
+                "ratio_to_arrival_floor": (
+                    None if arrival_floor is None else _ratio(run["seconds"], arrival_floor)
+                ),
             }
         )
     return rows
+
+
+def _ratio(seconds: float, floor: float) -> float | None:
+    return round(seconds / floor, 3) if floor else None

@@ -421,6 +421,10 @@ class LocalCloud:
         name = self.resources.get(function, function)
         return self._runtime.logs(name)
 
+    def lambda_cold_starts(self) -> int:
+        """Execution environments the Lambda runtime has started (a worker process each)."""
+        return self._runtime.cold_starts if self._runtime is not None else 0
+
 
 def _output_key(name: str) -> str:
     """CloudFormation output keys are alphanumeric."""

@@ -113,6 +113,7 @@ class LambdaRuntime:
         self._pools: dict[WorkerConfig, WorkerPool] = {}
         self._pools_lock = threading.Lock()
         self._logs: dict[str, deque[str]] = {}
+        self._cold_starts = 0
         self._async = ThreadPoolExecutor(async_threads, thread_name_prefix="lambda-async")
         self._site_packages = [path for path in site.getsitepackages() if os.path.isdir(path)]
 
@@ -214,6 +215,8 @@ class LambdaRuntime:
 
     def _spawn(self, config: WorkerConfig) -> Worker:
         name = config.function_name
+        with self._pools_lock:
+            self._cold_starts += 1
 
         def on_log_line(line: str) -> None:
             self._logs.setdefault(name, deque(maxlen=_LOG_LINES_KEPT_PER_FUNCTION)).append(line)
@@ -221,6 +224,13 @@ class LambdaRuntime:
                 sys.stderr.write(f"[{name}] {line}\n")
 
         return Worker(config, self._environment(config), self._site_packages, on_log_line)
+
+    @property
+    def cold_starts(self) -> int:
+        """Worker processes started so far: Lambda's init phases, one per execution
+        environment."""
+        with self._pools_lock:
+            return self._cold_starts
 
     # -- logs ----------------------------------------------------------------------------------
 

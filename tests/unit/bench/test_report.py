@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bench.report import render
+from bench.scale import admission_rows, earliest_last_turn
 from bench.targets import check_targets
 
 
@@ -241,8 +242,9 @@ def test_admission_is_tabled_against_its_floor_and_the_retry_storm(
     ]
     document = render(admitted)
     assert "## Admission: ECS's rate-limited writes take turns" in document
-    assert "| 1000 | simulated | 1000/1000 | 1150.00 s | 1043.00 s | 1.10x | 0 | 184/1000" in (
-        document
+    assert (
+        "| 1000 | simulated | 1000/1000 | 1150.00 s | 1043.00 s | 1.10x | — | — | — | 0 | 184/1000"
+        in document
     )
     assert "**not met**" not in document
 
@@ -255,3 +257,66 @@ def test_admission_over_its_floor_or_throttled_is_flagged_and_explained(
     document = render(slow)
     assert document.count("**not met**") == 1
     assert "- **1000 services at once (simulated).** 1000/1000 succeeded" in document
+
+
+def _scale_run(services: int, seconds: float, last_arrival: float) -> dict[str, Any]:
+    return {
+        "services": services,
+        "succeeded": services,
+        "seconds": seconds,
+        "throttles": 0,
+        "task_retries": 0,
+        "state_transitions": 14 * services,
+        "cost_usd": 0.00035 * services,
+        "cost_usd_per_service": 0.00035,
+        "max_service_seconds": seconds,
+        "first_ecs_write_seconds": 2.0,
+        "lambda_cold_starts": 13 if services == 1 else 120,
+        "cpu_busy_seconds": 140.0,
+        "local_cloud_cpu_seconds": 92.0,
+        "last_arrival_seconds": last_arrival,
+        "earliest_last_turn_seconds": max(last_arrival, (services - 20) / 1.0),
+        "failures": {},
+    }
+
+
+def test_a_token_bucket_lets_the_burst_through_then_one_call_per_interval() -> None:
+    assert earliest_last_turn([0.0] * 20, rate=1.0, burst=20) == 0.0
+    assert earliest_last_turn([0.0] * 25, rate=1.0, burst=20) == pytest.approx(5.0)
+    # calls that arrive slower than the rate never wait
+    assert earliest_last_turn([float(i) for i in range(100)], rate=1.0, burst=20) == 99.0
+    # a bucket refills while nobody calls: 30 s of quiet after the first 20 buys 20 more
+    late = [0.0] * 20 + [30.0] * 25
+    assert earliest_last_turn(late, rate=1.0, burst=20) == pytest.approx(35.0)
+
+
+def test_measured_admission_rows_have_a_floor_from_when_the_executions_arrived() -> None:
+    rows = admission_rows([_scale_run(1, 5.0, 2.0), _scale_run(100, 115.0, 27.0)])
+    alone, hundred = rows
+    assert alone["arrival_floor_seconds"] == 5.0
+    assert hundred["floor_seconds"] == 85.0  # (100 - 20) / 1 + 5
+    assert hundred["ratio"] == round(115.0 / 85.0, 3)
+    # the last of them could register at 80 s, and one alone took 3 s after its turn
+    assert hundred["arrival_floor_seconds"] == 83.0
+    assert hundred["ratio_to_arrival_floor"] == round(115.0 / 83.0, 3)
+    assert hundred["last_arrival_seconds"] == 27.0
+
+
+def test_a_measured_admission_over_its_floor_is_explained_by_the_machine(
+    results: dict[str, Any],
+) -> None:
+    runs = [_scale_run(1, 5.0, 2.0), _scale_run(100, 115.0, 90.0)]
+    slow = {**copy.deepcopy(results), "scale": runs, "scale_admission": admission_rows(runs)}
+    document = render(slow)
+    row = (
+        "| 100 | measured | 100/100 | 115.00 s | 85.00 s | 1.35x | 90.00 s | 93.00 s | 1.24x | 0 |"
+    )
+    assert row in document
+    assert "The 100 executions reached RegisterTaskDefinition by 90 s (one alone: 2 s)" in (
+        document
+    )
+    assert "with 120 Lambda cold starts" in document
+    assert "at most 16 workers per function" in document
+    assert "busy 92 CPU-seconds, 80% of one core over the run" in document
+    assert "From those arrivals the floor is 93 s and the run took 1.24x of it" in document
+    assert "| 115.00 s | 2.00 s | 120 | 140 |" in document  # the scale table's new columns

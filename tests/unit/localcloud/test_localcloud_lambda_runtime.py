@@ -169,6 +169,16 @@ def test_changed_configuration_gets_a_fresh_worker(runtime: LambdaRuntime, code:
     assert after["pid"] != before["pid"]
 
 
+def test_cold_starts_count_the_workers_started_not_the_invocations(
+    runtime: LambdaRuntime, code: Path
+) -> None:
+    assert runtime.cold_starts == 0
+    call(runtime, function(code), {})
+    call(runtime, function(code), {})  # warm
+    call(runtime, function(code, environment_vars={"GREETING": "hello"}), {})
+    assert runtime.cold_starts == 2
+
+
 def test_exception_is_reported_with_its_class_name(runtime: LambdaRuntime, code: Path) -> None:
     payload, errored = call(runtime, function(code), {"action": "raise"})
     assert errored is True
