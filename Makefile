@@ -44,8 +44,9 @@ lint: $(STAMP) ## ruff (style, bugs, complexity)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP) ## mypy --strict on the domain library and the CLI
+typecheck: $(STAMP) ## mypy --strict on the domain library, the CLI, the local cloud, the bench and the Lambda handlers
 	$(BIN)/mypy
+	$(BIN)/mypy --explicit-package-bases functions
 
 cfn-lint: $(STAMP) ## cfn-lint on template.yaml
 	$(BIN)/cfn-lint template.yaml

@@ -49,7 +49,6 @@ def workflow_document(environment: dict[str, str]) -> dict[str, Any]:
     installation = Installation(
         account_id=ACCOUNT,
         region=REGION,
-        partition="aws",
         default_cluster=environment["DEFAULT_CLUSTER"],
         execution_role_arn=environment["DEFAULT_EXECUTION_ROLE_ARN"],
     )

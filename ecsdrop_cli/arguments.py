@@ -9,7 +9,8 @@ import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from ecsdrop.spec.installation import ACCOUNT_ID, is_region
+from ecsdrop.partitions import is_region
+from ecsdrop.spec.installation import ACCOUNT_ID
 
 
 def bounded(

@@ -16,6 +16,7 @@ from ecsdrop.aws.ecs import Ecs
 from ecsdrop.deploy.load import owner_key
 from ecsdrop.errors import AwsError
 from ecsdrop.spec import Spec, validate
+from ecsdrop.states import status_of
 from ecsdrop_cli.arguments import non_negative_number, positive_int
 from ecsdrop_cli.progress import ExecutionFollower
 from ecsdrop_cli.stack import Stack, StackNotFound, add_stack_options
@@ -400,7 +401,7 @@ def status_lines(
     else:
         lines.append(f"{service}:")
     if current:
-        state = current.get("status", "SUCCEEDED")
+        state = status_of(current)
         lines.append(f"  ecsdrop: {state} from {current.get('specKey')}")
         if current.get("taskDefinitionArn"):
             lines.append(f"  runs {current['taskDefinitionArn']}")

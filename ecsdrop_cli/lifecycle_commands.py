@@ -10,6 +10,7 @@ from typing import Any
 
 from ecsdrop.aws.ecs import Ecs
 from ecsdrop.deploy.load import owner_key
+from ecsdrop.states import DELETED, RETAINED, SUCCEEDED, status_of
 from ecsdrop_cli.arguments import positive_int
 from ecsdrop_cli.deploy_commands import (
     EXIT_FAILED,
@@ -28,7 +29,7 @@ from ecsdrop_cli.deploy_commands import (
 from ecsdrop_cli.stack import Stack, add_stack_options
 
 EXIT_CHANGES = 1  # diff: like `git diff --exit-code`
-ENDED_WELL = ("DELETED", "RETAINED", "SUCCEEDED", "UNCHANGED")
+ENDED_WELL = (DELETED, RETAINED, SUCCEEDED, "UNCHANGED")  # UNCHANGED: the CLI's, no run
 
 
 def register(commands: Any) -> None:
@@ -94,7 +95,7 @@ def run_list(args: argparse.Namespace) -> int:
         rows.append(
             {
                 "service": name,
-                "state": record.get("status", "SUCCEEDED"),
+                "state": status_of(record),
                 "lastRun": last.get("state"),
                 "revision": _revision(record.get("taskDefinitionArn")),
                 "specKey": record.get("specKey"),
@@ -240,7 +241,7 @@ def run_rollback(args: argparse.Namespace) -> int:
     if stack is None:
         return EXIT_USAGE
     record = stack.store.get_state(args.service)
-    if record is None or record.get("status", "SUCCEEDED") != "SUCCEEDED":
+    if record is None or status_of(record) != SUCCEEDED:
         print(f"ecsdrop rollback: {args.service} is not running under ecsdrop", file=sys.stderr)
         return EXIT_FAILED
     target = rollback_target(stack, args.service, record, args.to)
@@ -263,7 +264,7 @@ def rollback_target(
     candidates = [
         r
         for r in stack.store.history(service, limit=100)
-        if r.get("state") == "SUCCEEDED"
+        if r.get("state") == SUCCEEDED
         and (r.get("spec") or {}).get("key") == record.get("specKey")
         and (r.get("taskDefinition") or {}).get("current")
     ]

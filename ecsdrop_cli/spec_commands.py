@@ -11,7 +11,6 @@ from typing import Any
 
 from ecsdrop.errors import PolicyError
 from ecsdrop.spec import Guardrails, Installation, Problem, validate
-from ecsdrop.spec.installation import partition_of
 from ecsdrop.spec.render import render
 from ecsdrop.spec.schema import load_schema
 from ecsdrop_cli.arguments import account_id, region_name
@@ -80,7 +79,6 @@ def _installation(args: argparse.Namespace) -> Installation:
     return Installation(
         account_id=args.account,
         region=args.region,
-        partition=partition_of(args.region),
         default_cluster=args.cluster,
         execution_role_arn=args.execution_role_arn,
     )

@@ -18,6 +18,7 @@ from botocore.config import Config
 from moto.core.config import default_user_config
 from moto.moto_api._internal.models import moto_api_backend
 
+from ecsdrop.partitions import partition_of
 from localcloud.clock import Clock, Profile, profile_named
 from localcloud.ec2 import Ec2Emulation
 from localcloud.ecr import install_push_events
@@ -44,7 +45,6 @@ from localcloud.server import HttpServer, moto_application
 from localcloud.stepfunctions import install_engine_patches
 from localcloud.template.context import DeployContext
 from localcloud.template.deployer import StackDeployment, deploy_template
-from localcloud.template.intrinsics import partition_for
 from localcloud.template.sam import LocalArtifacts
 
 ACCOUNT_ID = "123456789012"
@@ -148,11 +148,11 @@ class LocalCloud:
         self._scratch = tempfile.TemporaryDirectory(prefix="localcloud-")
         self._clock = Clock(self._time_scale, self._profile)
         self._configure_moto()
-        sessions = RoleSessions(self.account_id, self.region, partition_for(self.region))
+        sessions = RoleSessions(self.account_id, self.region, partition_of(self.region))
         service: WsgiApp = moto_application()
         if self._iam:  # each function signs as its role; its calls are authorized
             service = AuthorizationMiddleware(
-                service, authorize=Authorizer(sessions, self.account_id, partition_for(self.region))
+                service, authorize=Authorizer(sessions, self.account_id, partition_of(self.region))
             )
         app = LocalCloudMiddleware(
             MeteringMiddleware(service, log=self._call_log, throttle=self._throttle),
@@ -252,7 +252,7 @@ class LocalCloud:
                 stack_name=self.stack_name,
                 account_id=self.account_id,
                 region=self.region,
-                partition=partition_for(self.region),
+                partition=partition_of(self.region),
                 artifacts=artifacts,
                 code_registry=runtime.code,
                 scratch_dir=scratch,

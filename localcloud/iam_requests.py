@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from ecsdrop.partitions import partition_of
 from localcloud.iam_policy import Check, ConditionContext
-from localcloud.template.intrinsics import partition_for
 
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d+/([^/,\s]+)/")
 _LAMBDA_FUNCTION_PATH = re.compile(r"/functions/([^/]+)")
@@ -84,7 +84,7 @@ def read_request(
         operation=operation,
         region=region,
         account=account,
-        partition=partition_for(region),
+        partition=partition_of(region),
         params=_parameters(protocol, body, query),
         path=environ.get("PATH_INFO", "/") or "/",
         query=query,

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ecsdrop.partitions import partition_of, url_suffix
 from localcloud.errors import TemplateError
 
 
@@ -27,16 +28,8 @@ _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _LIST_PARAMETER_TYPES = ("CommaDelimitedList", "List<")
 
 
-def partition_for(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
 def pseudo_parameters(account_id: str, region: str, stack_name: str) -> dict[str, Any]:
-    partition = partition_for(region)
+    partition = partition_of(region)
     return {
         "AWS::AccountId": account_id,
         "AWS::Region": region,
@@ -44,7 +37,7 @@ def pseudo_parameters(account_id: str, region: str, stack_name: str) -> dict[str
         "AWS::StackName": stack_name,
         "AWS::StackId": f"arn:{partition}:cloudformation:{region}:{account_id}:stack/{stack_name}/"
         "00000000-0000-0000-0000-000000000000",
-        "AWS::URLSuffix": "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com",
+        "AWS::URLSuffix": url_suffix(region),
         "AWS::NotificationARNs": [],
         "AWS::NoValue": NO_VALUE,
     }

@@ -11,7 +11,7 @@ from dataclasses import MISSING, dataclass, fields
 from typing import Any, TypeVar
 
 from ecsdrop.errors import EcsdropError
-from ecsdrop.spec.installation import Installation, partition_of
+from ecsdrop.spec.installation import Installation
 from ecsdrop.spec.policy import Guardrails
 
 
@@ -69,7 +69,6 @@ class InstallationSettings:
         return Installation(
             account_id=self.account_id,
             region=self.aws_region,
-            partition=partition_of(self.aws_region),
             default_cluster=self.default_cluster,
             execution_role_arn=self.default_execution_role_arn,
             log_group_prefix=self.log_group_prefix,

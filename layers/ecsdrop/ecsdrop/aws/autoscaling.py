@@ -6,6 +6,10 @@ from typing import Any
 
 from ecsdrop.aws.errors import aws_call
 
+# What ecsdrop scales: an ECS service's desired count.
+SERVICE_NAMESPACE = "ecs"
+SCALABLE_DIMENSION = "ecs:service:DesiredCount"
+
 
 class AutoScaling:
     def __init__(self, client: Any) -> None:
@@ -14,9 +18,9 @@ class AutoScaling:
     def scalable_target(self, resource_id: str) -> dict[str, Any] | None:
         with aws_call("application-autoscaling:DescribeScalableTargets"):
             found = self._aas.describe_scalable_targets(
-                ServiceNamespace="ecs",
+                ServiceNamespace=SERVICE_NAMESPACE,
                 ResourceIds=[resource_id],
-                ScalableDimension="ecs:service:DesiredCount",
+                ScalableDimension=SCALABLE_DIMENSION,
             )["ScalableTargets"]
         return dict(found[0]) if found else None
 
@@ -31,7 +35,7 @@ class AutoScaling:
     def deregister_scalable_target(self, resource_id: str) -> None:
         with aws_call("application-autoscaling:DeregisterScalableTarget"):
             self._aas.deregister_scalable_target(
-                ServiceNamespace="ecs",
+                ServiceNamespace=SERVICE_NAMESPACE,
                 ResourceId=resource_id,
-                ScalableDimension="ecs:service:DesiredCount",
+                ScalableDimension=SCALABLE_DIMENSION,
             )

@@ -34,6 +34,7 @@ from ecsdrop.spec.render import (
     scalable_resource_id,
     update_service_input,
 )
+from ecsdrop.states import SUCCEEDED, status_of
 
 # What UpdateService sets that diff compares (the revision itself is the taskDefinition
 # section's: a new ARN of the same content changes nothing).
@@ -119,7 +120,7 @@ class Running:
 def compare(spec: Spec, installation: Installation, running: Running) -> Plan:
     """What deploying ``spec`` would change, section by section."""
     record = running.store.get_state(spec.name) or {}
-    deployed = record if record.get("status", "SUCCEEDED") == "SUCCEEDED" else {}
+    deployed = record if status_of(record) == SUCCEEDED else {}
     deployed_spec = Spec.from_json(deployed["spec"]) if "spec" in deployed else None
     service = running.ecs.describe_service(spec.cluster, spec.name)
     revision = running.ecs.task_definition(service["taskDefinition"]) if service else None

@@ -24,18 +24,18 @@ from ecsdrop.aws.events import EventPublisher
 from ecsdrop.aws.store import StateStore
 from ecsdrop.deploy.load import owner_key, service_name_near, service_name_of, source_of
 from ecsdrop.deploy.state import WorkflowState
-from ecsdrop.deploy.teardown import DELETE_FAILED, DELETED, RETAINED
 from ecsdrop.errors import AwsError, TransientAwsError
 from ecsdrop.observability import logger
+from ecsdrop.states import (
+    DELETE_FAILED,
+    DELETED,
+    IN_PROGRESS,
+    NOOP,
+    RETAINED,
+    STARTED,
+    SUCCEEDED,
+)
 
-STARTED = "STARTED"
-SUCCEEDED = "SUCCEEDED"
-REJECTED = "REJECTED"
-FAILED = "FAILED"
-ROLLED_BACK = "ROLLED_BACK"
-ROLLBACK_FAILED = "ROLLBACK_FAILED"
-NOOP = "NOOP"
-IN_PROGRESS = "IN_PROGRESS"  # the status object's state while a run holds the lock
 DELETE = "DELETE"  # the Finish step's outcome after a teardown: DELETED, RETAINED or DELETE_FAILED
 
 
@@ -90,7 +90,7 @@ class Reporter:
     def no_op(self, state: WorkflowState) -> dict[str, Any]:
         """Nothing to deploy (a duplicate event, a superseded upload): free the lock quietly."""
         deployment = state.deployment
-        result: dict[str, Any] = {"state": "NOOP", "reason": state.lock.get("reason")}
+        result: dict[str, Any] = {"state": NOOP, "reason": state.lock.get("reason")}
         failure = self._attempt(
             "release the lock", lambda: self.store.release_lock(deployment.service, deployment.id)
         )

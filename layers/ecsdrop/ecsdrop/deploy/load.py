@@ -19,14 +19,13 @@ from ecsdrop.deploy.state import DELETE, DEPLOY, Deployment, WorkflowState
 from ecsdrop.errors import LockHeldError, SpecError
 from ecsdrop.spec import Guardrails, Installation, Spec, validate
 from ecsdrop.spec.problems import Problem
+from ecsdrop.states import OWNING_STATES, status_of
 
 SPEC_PREFIX = "specs/"
 _NAME = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 _SPEC_KEY = re.compile(rf"^specs/(?P<name>{_NAME})\.(ya?ml|json)\Z")
 _SERVICE_NAME = re.compile(rf"^{_NAME}\Z")
 KEY_RULE = "a spec lives at specs/<service>.yaml (or .yml, .json)"
-# Of the state item's statuses, those whose spec key still owns the service's name.
-OWNING_STATUSES = frozenset({"SUCCEEDED", "DELETE_FAILED"})
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def service_name_near(key: str) -> str | None:
 
 def owner_key(current: dict[str, Any] | None) -> str | None:
     """The spec key that owns the service (the one its running deployment came from)."""
-    if current is None or current.get("status", "SUCCEEDED") not in OWNING_STATUSES:
+    if current is None or status_of(current) not in OWNING_STATES:
         return None
     key = current.get("specKey")
     return str(key) if key else None

@@ -17,6 +17,7 @@ from ecsdrop.deploy.load import owner_key
 from ecsdrop.deploy.ownership import Ownership
 from ecsdrop.deploy.state import Deployment, WorkflowState
 from ecsdrop.errors import LockHeldError
+from ecsdrop.states import SUCCEEDED
 
 # The lock outlives the rollout deadline by the time the other steps may take, so a
 # crashed run frees the service on its own, never in the middle of a live one.
@@ -73,7 +74,7 @@ def skip_reason(
     """Why this deployment should change nothing, or None when it should deploy."""
     if (
         previous is not None
-        and previous.get("status") == "SUCCEEDED"
+        and previous.get("status") == SUCCEEDED
         and previous.get("specVersionId") == deployment.spec_version_id
         and previous.get("specDigest") == deployment.spec_digest
     ):

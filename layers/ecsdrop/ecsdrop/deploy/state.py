@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ecsdrop.spec.model import Spec, digest_of
+from ecsdrop.states import SUCCEEDED, status_of
 
 DEPLOY = "deploy"
 DELETE = "delete"
@@ -65,7 +66,7 @@ class WorkflowState:
         """What the service's last successful deployment recorded (empty when nothing of it
         runs as ecsdrop left it: never deployed, deleted, or retained when its spec went)."""
         previous: dict[str, Any] = self.lock.get("previous") or {}
-        return previous if previous.get("status", "SUCCEEDED") == "SUCCEEDED" else {}
+        return previous if status_of(previous) == SUCCEEDED else {}
 
     def step(self, name: str) -> dict[str, Any]:
         result: dict[str, Any] = self.steps.get(name) or {}

@@ -27,10 +27,7 @@ from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.spec.installation import Installation
 from ecsdrop.spec.model import Spec
 from ecsdrop.spec.render import TAG_ROLE, TAG_SERVICE, log_group_input, scalable_resource_id
-
-DELETED = "DELETED"
-RETAINED = "RETAINED"
-DELETE_FAILED = "DELETE_FAILED"
+from ecsdrop.states import DELETE_FAILED, DELETED, RETAINED
 
 # EC2 resources in the order the network step creates them (security groups: the load
 # balancer's first, since the tasks' group refers to it).

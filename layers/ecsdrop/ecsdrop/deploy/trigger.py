@@ -11,6 +11,7 @@ from ecsdrop.aws.bucket import SpecBucket
 from ecsdrop.aws.executions import Executions
 from ecsdrop.aws.store import StateStore
 from ecsdrop.spec.installation import Installation
+from ecsdrop.states import SUCCEEDED, status_of
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -57,7 +58,7 @@ def _redeploy(
     current = store.get_state(service)
     if current is None:
         return {"service": service, "result": "skipped", "reason": "never deployed"}
-    if current.get("status", "SUCCEEDED") != "SUCCEEDED":
+    if status_of(current) != SUCCEEDED:
         reason = f"its spec was deleted ({str(current['status']).lower()})"
         return {"service": service, "result": "skipped", "reason": reason}
     if bucket.current_version(current["specKey"]).deleted:  # its deletion is under way

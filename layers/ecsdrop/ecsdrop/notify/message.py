@@ -10,21 +10,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecsdrop.notify.states import (
-    ANNOUNCED_STATES,
+from ecsdrop.notify.states import ANNOUNCED_STATES, FAILURE_STATES, STYLES, StateStyle
+from ecsdrop.notify.text import first_line, fit, human_duration
+from ecsdrop.states import (
     DELETE_FAILED,
     DELETED,
-    FAILURE_STATES,
     PLANNED,
     REJECTED,
     RETAINED,
     ROLLBACK_FAILED,
     STARTED,
-    STYLES,
     SUCCEEDED,
-    StateStyle,
 )
-from ecsdrop.notify.text import first_line, fit, human_duration
 
 # the summary is one line: a preview, not the whole cause
 REASON_LIMIT = 300

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-STARTED = "STARTED"
-SUCCEEDED = "SUCCEEDED"
-REJECTED = "REJECTED"
-FAILED = "FAILED"
-ROLLED_BACK = "ROLLED_BACK"
-ROLLBACK_FAILED = "ROLLBACK_FAILED"
-# a service's end: its spec was deleted (docs/events.md)
-DELETED = "DELETED"
-RETAINED = "RETAINED"
-DELETE_FAILED = "DELETE_FAILED"
-# a spec under plans/ compared with what runs, nothing changed
-PLANNED = "PLANNED"
+from ecsdrop.states import (
+    DELETE_FAILED,
+    DELETED,
+    FAILED,
+    PLANNED,
+    REJECTED,
+    RETAINED,
+    ROLLBACK_FAILED,
+    ROLLED_BACK,
+    STARTED,
+    SUCCEEDED,
+)
 
 
 @dataclass(frozen=True)

@@ -172,8 +172,18 @@ def _log_configuration(
 # --------------------------------------------------------------------------- network, LB
 
 
+def default_placement(has_load_balancer: bool) -> str:
+    """Tasks behind a load balancer need no public address: private subnets behind NAT."""
+    return "private" if has_load_balancer else "public"
+
+
+def default_load_balancer_type(maps_a_port: bool) -> str:
+    """An ALB when a container maps a port, else none."""
+    return "application" if maps_a_port else "none"
+
+
 def _network(network: Data, has_load_balancer: bool) -> Data:
-    placement = network.get("placement", "private" if has_load_balancer else "public")
+    placement = network.get("placement", default_placement(has_load_balancer))
     result: Data = {"placement": placement, "securityGroupIds": network.get("securityGroupIds", [])}
     if "existing" in network:
         result["existing"] = network["existing"]
@@ -197,7 +207,7 @@ def _first_port(task: Data) -> tuple[str, int] | None:
 def _load_balancer(load_balancer: Data | None, task: Data) -> Data:
     first = _first_port(task)
     given = load_balancer or {}
-    kind = given.get("type", "application" if first else "none")
+    kind = given.get("type", default_load_balancer_type(first is not None))
     if kind == "none":
         return {"type": "none"}
     target = given.get("target", {})

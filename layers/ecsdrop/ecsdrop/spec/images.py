@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ecsdrop.spec.installation import ACCOUNT_ID, AWS_REGION, CHINA_REGION
+from ecsdrop.partitions import AWS_REGION, CHINA_REGION
+from ecsdrop.spec.installation import ACCOUNT_ID
 
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _PATH = rf"{_COMPONENT}(?:/{_COMPONENT})*"

@@ -12,6 +12,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
+from ecsdrop.aws.autoscaling import SCALABLE_DIMENSION, SERVICE_NAMESPACE
 from ecsdrop.spec.defaults import log_group_name
 from ecsdrop.spec.installation import Installation
 from ecsdrop.spec.model import Spec
@@ -366,17 +367,17 @@ def autoscaling_inputs(spec: Spec) -> dict[str, Any] | None:
     resource_id = scalable_resource_id(spec)
     return {
         "registerScalableTarget": {
-            "ServiceNamespace": "ecs",
+            "ServiceNamespace": SERVICE_NAMESPACE,
             "ResourceId": resource_id,
-            "ScalableDimension": "ecs:service:DesiredCount",
+            "ScalableDimension": SCALABLE_DIMENSION,
             "MinCapacity": scaling["minCapacity"],
             "MaxCapacity": scaling["maxCapacity"],
         },
         "putScalingPolicy": {
             "PolicyName": short_name("ecsdrop", spec.name, "cpu", limit=255),
-            "ServiceNamespace": "ecs",
+            "ServiceNamespace": SERVICE_NAMESPACE,
             "ResourceId": resource_id,
-            "ScalableDimension": "ecs:service:DesiredCount",
+            "ScalableDimension": SCALABLE_DIMENSION,
             "PolicyType": "TargetTrackingScaling",
             "TargetTrackingScalingPolicyConfiguration": {
                 "TargetValue": float(scaling["cpuTarget"]),

@@ -15,6 +15,8 @@ from ecsdrop.spec.defaults import (
     HEALTH_CHECK_TIMEOUT_SECONDS,
     READ_ONLY_TASK_FIELDS,
     default_listener_protocol,
+    default_load_balancer_type,
+    default_placement,
     fargate_task_size,
 )
 from ecsdrop.spec.images import ecr_problem, parse_image
@@ -465,7 +467,7 @@ def network(spec: Spec, _: Guardrails) -> Iterator[Problem]:
         )
         return
     existing = _mapping(net.get("existing"))
-    placement = net.get("placement", "private" if _has_load_balancer(spec) else "public")
+    placement = net.get("placement", default_placement(_has_load_balancer(spec)))
     if existing:
         yield from _existing_subnets(spec, existing, placement)
     managed = _mapping(net.get("vpc"))
@@ -502,7 +504,7 @@ def _existing_subnets(spec: Spec, existing: dict[str, Any], placement: Any) -> I
 def _load_balancer_type(spec: Spec) -> Any:
     """As the defaults decide: the type given, else an ALB when a container maps a port."""
     mapped = any(True for _, c in _containers(spec) for _ in _port_mappings(c))
-    return _mapping(spec.get("loadBalancer")).get("type", "application" if mapped else "none")
+    return _mapping(spec.get("loadBalancer")).get("type", default_load_balancer_type(mapped))
 
 
 def _has_load_balancer(spec: Spec) -> bool:

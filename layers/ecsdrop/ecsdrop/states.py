@@ -1,0 +1,32 @@
+"""The states of a run: the status object's `state`, a history record's `status`, the
+`state` of the deployment event (docs/events.md). The one home of their names."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+STARTED = "STARTED"
+SUCCEEDED = "SUCCEEDED"
+REJECTED = "REJECTED"
+FAILED = "FAILED"
+ROLLED_BACK = "ROLLED_BACK"
+ROLLBACK_FAILED = "ROLLBACK_FAILED"
+# a service's end: its spec was deleted
+DELETED = "DELETED"
+RETAINED = "RETAINED"
+DELETE_FAILED = "DELETE_FAILED"
+# a spec under plans/ compared with what runs, nothing changed
+PLANNED = "PLANNED"
+# not announced: a run that had nothing to do, and the status object while a run holds the lock
+NOOP = "NOOP"
+IN_PROGRESS = "IN_PROGRESS"
+
+# Of a service record's states, those whose spec key still owns the service's name (a failed
+# deletion may be retried by its owner).
+OWNING_STATES = frozenset({SUCCEEDED, DELETE_FAILED})
+
+
+def status_of(record: Mapping[str, Any]) -> str:
+    """A service record's state; a record written before states were recorded succeeded."""
+    return str(record.get("status", SUCCEEDED))
