@@ -10,6 +10,7 @@ import pkgutil
 import ecsdrop
 import ecsdrop.errors
 from ecsdrop.errors import EcsdropError
+from tests.support.state_machine import DEPLOYABLE
 from tests.support.template import ROOT
 
 # Exception classes that live elsewhere on purpose, each with its reason.
@@ -62,3 +63,46 @@ def test_the_handlers_define_no_exception_classes() -> None:
         )
     ]
     assert defined == []
+
+
+def error_names_written_as_strings(source: str, names: set[str]) -> list[str]:
+    """String literals of ``source`` that spell one of ``names`` (``__all__`` aside)."""
+    tree = ast.parse(source)
+    exported = {
+        id(element)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+        for element in ast.walk(node.value)
+    }
+    return [
+        f"{node.lineno}: {node.value!r}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and node.value in names and id(node) not in exported
+    ]
+
+
+def test_the_deployable_code_takes_error_names_from_the_classes() -> None:
+    names = {
+        name
+        for name, value in vars(ecsdrop.errors).items()
+        if inspect.isclass(value) and issubclass(value, EcsdropError)
+    }
+    spelt = {
+        str(path.relative_to(ROOT)): found
+        for root in DEPLOYABLE
+        for path in sorted(root.rglob("*.py"))
+        if (found := error_names_written_as_strings(path.read_text(encoding="utf-8"), names))
+    }
+    assert spelt == {}
+
+
+def test_an_error_name_in_a_string_literal_is_found_and_one_in_all_is_not() -> None:
+    source = """
+__all__ = ["SpecError"]
+refused = {"Error": "OwnershipError", "Cause": "not ours"}
+named = OwnershipError.__name__
+"""
+    assert error_names_written_as_strings(source, {"SpecError", "OwnershipError"}) == [
+        "3: 'OwnershipError'"
+    ]

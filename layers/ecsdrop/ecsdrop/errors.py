@@ -2,7 +2,8 @@
 
 Class names matter: the state machine's Retry and Catch match them through
 ``ErrorEquals`` (a Lambda error's type is the exception's class name, matched exactly: a
-subclass does not match its base's name), and the events name errors by them.
+subclass does not match its base's name), and the events name errors by them. Code that
+sends an error name as a string takes it from the class (``DeploymentFailedError.__name__``).
 
 One exception lives elsewhere: ``ecsdrop.deploy.rollback.AlreadyAsBefore``, the rollback's
 own signal that a change is already undone.
@@ -120,8 +121,11 @@ class DeadlineExceededError(EcsdropError):
     """The rollout did not settle before the spec's stability deadline."""
 
 
-class RollbackFailedError(EcsdropError):
-    """Rollback could not remove or restore everything; the message lists what is left."""
+class DeleteFailedError(EcsdropError):
+    """The name a DELETE_FAILED event gives a teardown that could not remove everything.
+
+    Reported, not raised: the teardown's result lists what is left for the Finish step,
+    which a raised error (only its message reaches the Catch) could not carry."""
 
 
 class DestinationsConfigError(EcsdropError):
