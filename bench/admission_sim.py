@@ -35,8 +35,9 @@ from botocore.retries.standard import (
 from moto import mock_aws
 
 from bench.settings import ECS_RATE_LIMITS, ROOT
-from ecsdrop.aws.admission import ECS_WRITE_LIMITS, Admission, Deferred, Turn
+from ecsdrop.aws.admission import ECS_WRITE_LIMITS, Admission, Turn
 from ecsdrop.aws.clients import CLIENT_CONFIG
+from ecsdrop.errors import AdmissionDeferred
 from localcloud.metering import Throttle
 
 ASL = ROOT / "statemachines" / "deploy.asl.json"
@@ -117,7 +118,7 @@ class Deployment:
         admission = sim.admission(held)
         try:
             wait = admission.wait_for(admission.take_turn(action))
-        except Deferred as deferred:  # the step returns its turn; the Wait state, then again
+        except AdmissionDeferred as deferred:  # the step returns its turn; a Wait, then again
             turn = deferred.turn
             wait_seconds = turn.to_json(clock.now)["waitSeconds"]
             clock.at(

@@ -99,9 +99,7 @@ def parse_destinations(items: list[str]) -> list[dict[str, str]]:
                 f"--notify {item!r}: expected TYPE=URL, TYPE one of {', '.join(DESTINATION_TYPES)}"
             )
         destinations.append({"name": f"{kind}-{index}", "type": kind, "url": url})
-    from ecsdrop.notify.destinations import (  # noqa: PLC0415 -- only `local up` needs it
-        DestinationsConfigError,
-    )
+    from ecsdrop.errors import DestinationsConfigError  # noqa: PLC0415 -- only `local up` needs it
     from ecsdrop.notify.destinations import parse_destinations as notifier_reads  # noqa: PLC0415
 
     try:

@@ -1,7 +1,12 @@
-"""The one exception hierarchy of ecsdrop.
+"""The one exception hierarchy of ecsdrop: every exception class of the deployable code.
 
 Class names matter: the state machine's Retry and Catch match them through
-``ErrorEquals`` (a Lambda error's type is the exception's class name).
+``ErrorEquals`` (a Lambda error's type is the exception's class name, matched exactly: a
+subclass does not match its base's name), and the events name errors by them. Code that
+sends an error name as a string takes it from the class (``DeploymentFailedError.__name__``).
+
+One exception lives elsewhere: ``ecsdrop.deploy.rollback.AlreadyAsBefore``, the rollback's
+own signal that a change is already undone.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ecsdrop.aws.admission import Turn
     from ecsdrop.spec.problems import Problem
 
 
@@ -35,6 +41,15 @@ class SpecError(EcsdropError):
         super().__init__("\n".join(lines) or "invalid spec")
 
 
+class YamlSyntaxError(SpecError):
+    """The text is not YAML (as opposed to YAML that breaks a spec's limits)."""
+
+
+class DocumentLimitError(EcsdropError):
+    """Stops the walk of a document that is too big or too deep; the parser has recorded
+    the problem already and reports it as a SpecError."""
+
+
 class PolicyError(EcsdropError, ValueError):
     """The installation's guardrails (a policy file, or the Load function's environment) are
     not valid; carries every problem found, each naming its key."""
@@ -42,6 +57,10 @@ class PolicyError(EcsdropError, ValueError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(p.describe() for p in self.problems) or "invalid policy")
+
+
+class ConfigurationError(EcsdropError):
+    """The function's environment lacks a variable it needs (a template wiring mistake)."""
 
 
 class AwsError(EcsdropError):
@@ -65,6 +84,15 @@ class AlreadyExistsError(ConflictError):
     """The resource to create exists already."""
 
 
+class AdmissionDeferred(EcsdropError):
+    """A rate-limited call's turn is further away than a Lambda should sleep: the step hands
+    the turn back to the workflow, which waits for it in a Wait state."""
+
+    def __init__(self, turn: Turn) -> None:
+        super().__init__(f"{turn.action}: turn at {turn.at:.3f}")
+        self.turn = turn
+
+
 class ImageNotFoundError(EcsdropError):
     """A container's image is in this account's ECR but the tag or digest is not there."""
 
@@ -77,6 +105,14 @@ class OwnershipError(EcsdropError):
     """The run would change something ecsdrop did not create and the spec does not adopt."""
 
 
+class NetworkError(EcsdropError):
+    """The network the spec asks for cannot be built or found (not enough zones, no subnets)."""
+
+
+class LoadBalancerError(EcsdropError):
+    """A load balancer resource with our name exists but does not fit (another VPC, port...)."""
+
+
 class DeploymentFailedError(EcsdropError):
     """ECS did not bring the new revision to a steady state (failed or rolled back by ECS)."""
 
@@ -85,5 +121,17 @@ class DeadlineExceededError(EcsdropError):
     """The rollout did not settle before the spec's stability deadline."""
 
 
-class RollbackFailedError(EcsdropError):
-    """Rollback could not remove or restore everything; the message lists what is left."""
+class DeleteFailedError(EcsdropError):
+    """The name a DELETE_FAILED event gives a teardown that could not remove everything.
+
+    Reported, not raised: the teardown's result lists what is left for the Finish step,
+    which a raised error (only its message reaches the Catch) could not carry."""
+
+
+class DestinationsConfigError(EcsdropError):
+    """The destinations secret is not valid JSON of the documented shape (docs/events.md);
+    the message lists every problem with its place."""
+
+
+class WebhookUnreachable(EcsdropError):
+    """No HTTP answer: refused, reset, DNS failure or timeout. The text never has the URL."""

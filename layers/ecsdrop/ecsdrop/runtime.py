@@ -105,14 +105,15 @@ class Runtime:
         """Run a step whose ECS writes take turns (ecsdrop.aws.admission). A turn too far off
         ends the step early with ``{"admission": turn}``: the workflow waits for it and runs
         the step again, which then holds that turn (``previous`` is the step's last result)."""
-        from ecsdrop.aws.admission import Admission, Deferred, Turn
+        from ecsdrop.aws.admission import Admission, Turn
         from ecsdrop.aws.ecs import Ecs
+        from ecsdrop.errors import AdmissionDeferred
 
         held = Turn.from_json(previous.get("admission"))
         admission = Admission(self.clients.dynamodb, self.workflow.table_name, held=held)
         try:
             return step(Ecs(self.clients.ecs, admission))
-        except Deferred as deferred:
+        except AdmissionDeferred as deferred:
             return {"admission": deferred.turn.to_json(self.now())}
 
     @cached_property

@@ -10,14 +10,9 @@ from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, TypeVar
 
-from ecsdrop.errors import EcsdropError
+from ecsdrop.errors import ConfigurationError
 from ecsdrop.spec.installation import Installation
 from ecsdrop.spec.policy import Guardrails
-
-
-class ConfigurationError(EcsdropError):
-    """The function's environment lacks a variable it needs (a template wiring mistake)."""
-
 
 T = TypeVar("T")
 

@@ -19,10 +19,10 @@ from ecsdrop.aws.admission import (
     ROLLBACK_WAIT_SECONDS,
     SHARE,
     Admission,
-    Deferred,
     RateLimit,
     Turn,
 )
+from ecsdrop.errors import AdmissionDeferred
 from tests.support.handlers import invoke
 from tests.support.moto_stack import TABLE, MotoStack, example
 
@@ -83,7 +83,7 @@ def test_a_near_turn_is_slept_out_and_a_far_one_is_handed_back(
         admission.admit(REGISTER)
     assert clock.slept[: limit.burst] == [0.0] * limit.burst
     assert 0 < clock.slept[-1] <= INLINE_WAIT_SECONDS
-    with pytest.raises(Deferred) as deferred:
+    with pytest.raises(AdmissionDeferred) as deferred:
         for _ in range(20):  # 10 s of turns at 0.9 a second
             admission.admit(REGISTER)
     assert max(clock.slept) <= INLINE_WAIT_SECONDS

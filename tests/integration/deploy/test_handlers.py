@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecsdrop.errors import SpecError
-from ecsdrop.settings import ConfigurationError
+from ecsdrop.errors import ConfigurationError, SpecError
 from tests.support.handlers import invoke
 from tests.support.moto_stack import (
     ACCOUNT,

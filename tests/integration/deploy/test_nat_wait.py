@@ -15,8 +15,9 @@ import boto3
 import pytest
 from moto.ec2.models import ec2_backends
 
-from ecsdrop.deploy.network import NAT_CHECK_LIMIT, NAT_CHECK_SECONDS, NetworkError, network_step
+from ecsdrop.deploy.network import NAT_CHECK_LIMIT, NAT_CHECK_SECONDS, network_step
 from ecsdrop.deploy.state import WorkflowState
+from ecsdrop.errors import NetworkError
 from tests.support.moto_stack import ACCOUNT, REGION, MotoStack, example
 
 ASL = Path(__file__).resolve().parents[3] / "statemachines" / "deploy.asl.json"

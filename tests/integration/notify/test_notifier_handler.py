@@ -10,9 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from ecsdrop.errors import NotFoundError
-from ecsdrop.notify.destinations import DestinationsConfigError
-from ecsdrop.settings import ConfigurationError
+from ecsdrop.errors import ConfigurationError, DestinationsConfigError, NotFoundError
 from tests.integration.notify.support import Sleeps, Webhook, warm_runtime
 from tests.support.moto_stack import real_event
 from tests.unit.notify.samples import problems, shape

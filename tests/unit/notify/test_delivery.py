@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from ecsdrop.errors import WebhookUnreachable
 from ecsdrop.notify.delivery import (
     Courier,
     DeliveryResult,
@@ -19,7 +20,7 @@ from ecsdrop.notify.delivery import (
     classify,
     retry_after_seconds,
 )
-from ecsdrop.notify.webhook import HttpReply, WebhookUnreachable
+from ecsdrop.notify.webhook import HttpReply
 
 NOW = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
 

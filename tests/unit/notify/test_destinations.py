@@ -7,12 +7,8 @@ from typing import Any
 
 import pytest
 
-from ecsdrop.notify.destinations import (
-    CachedDestinations,
-    Destination,
-    DestinationsConfigError,
-    parse_destinations,
-)
+from ecsdrop.errors import DestinationsConfigError
+from ecsdrop.notify.destinations import CachedDestinations, Destination, parse_destinations
 from tests.unit.notify.samples import announced, detail_in_state, real_detail
 
 SLACK_URL = "https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX"

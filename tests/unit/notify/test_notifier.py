@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
+from ecsdrop.errors import WebhookUnreachable
 from ecsdrop.notify import notifier as notifier_module
 from ecsdrop.notify.delivery import Courier
 from ecsdrop.notify.destinations import Destination
 from ecsdrop.notify.notifier import Notifier
-from ecsdrop.notify.webhook import HttpReply, WebhookUnreachable
+from ecsdrop.notify.webhook import HttpReply
 from tests.unit.notify.samples import detail_in_state, real_detail
 
 

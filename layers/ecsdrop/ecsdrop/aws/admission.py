@@ -11,8 +11,8 @@ So each of those calls takes a turn first. The turn is one conditional UpdateIte
 (the GCRA, the virtual-scheduling form of a token bucket) on by one interval and so answers
 when the call may be made. Turns are spaced as the bucket refills, so the calls arrive as
 ECS admits them. A turn within ``INLINE_WAIT_SECONDS`` is slept out in the Lambda; a later one
-is handed back to the workflow (``Deferred``), which waits in a Step Functions Wait state
-(no Lambda idles) and runs the step again holding its turn.
+is handed back to the workflow (``ecsdrop.errors.AdmissionDeferred``), which waits in a Step
+Functions Wait state (no Lambda idles) and runs the step again holding its turn.
 
 ecsdrop takes ``SHARE`` of each bucket, leaving the rest to people and other tools in the
 account; what still gets throttled is retried as before (botocore, then the state machine).
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecsdrop.aws.errors import aws_call, error_code
-from ecsdrop.errors import AwsError
+from ecsdrop.errors import AdmissionDeferred, AwsError
 
 SHARE = 0.9
 INLINE_WAIT_SECONDS = 10.0
@@ -78,14 +78,6 @@ class Turn:
         return cls(str(data["action"]), float(data["at"]))
 
 
-class Deferred(Exception):
-    """The call's turn is further away than a Lambda should sleep."""
-
-    def __init__(self, turn: Turn) -> None:
-        super().__init__(f"{turn.action}: turn at {turn.at:.3f}")
-        self.turn = turn
-
-
 class Admission:
     """Takes turns for rate-limited calls in the state table; ``held`` is a turn this step
     took before it was deferred (used once, for its action). ``defers=False``: every turn is
@@ -114,7 +106,7 @@ class Admission:
         self._sleep = sleep or time.sleep  # looked up now: a runtime may have replaced it
 
     def admit(self, action: str) -> None:
-        """Return when ``action`` may be called; raise Deferred when that is too far off."""
+        """Return when ``action`` may be called; AdmissionDeferred when that is too far off."""
         if action not in self._limits:
             return
         self._sleep(self.wait_for(self.take_turn(action)))
@@ -131,11 +123,11 @@ class Admission:
         return Turn(action, max(now, arrival - limit.burst * interval))
 
     def wait_for(self, turn: Turn) -> float:
-        """Seconds to sleep before the call; Deferred when the turn is further off."""
+        """Seconds to sleep before the call; AdmissionDeferred when the turn is further off."""
         wait = turn.at - self._clock()
         if wait > self._inline:
             if self._defers and not turn.waited:
-                raise Deferred(turn)
+                raise AdmissionDeferred(turn)
             # A turn waited for once already is not handed back again (a clock that ran
             # ahead, as the local cloud's compressed Wait states do, must not send the step
             # round again), nor is a rollback's (it cannot be): at worst ECS throttles it.

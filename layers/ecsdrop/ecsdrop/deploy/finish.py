@@ -24,7 +24,7 @@ from ecsdrop.aws.events import EventPublisher
 from ecsdrop.aws.store import StateStore
 from ecsdrop.deploy.load import owner_key, service_name_near, service_name_of, source_of
 from ecsdrop.deploy.state import WorkflowState
-from ecsdrop.errors import AwsError, TransientAwsError
+from ecsdrop.errors import AwsError, DeleteFailedError, TransientAwsError
 from ecsdrop.observability import logger
 from ecsdrop.states import (
     DELETE_FAILED,
@@ -145,7 +145,7 @@ class Reporter:
             detail["deleted"] = list((teardown or {}).get("deleted", []))
             detail["leftBehind"] = list((teardown or {}).get("left", []))
         if outcome == DELETE_FAILED and not error:
-            detail["error"] = "DeleteFailedError"
+            detail["error"] = DeleteFailedError.__name__
             detail["cause"] = "; ".join(detail["leftBehind"])
         record = {
             **(previous if outcome != DELETED else {}),

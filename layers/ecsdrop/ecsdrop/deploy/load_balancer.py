@@ -10,7 +10,7 @@ from typing import Any
 from ecsdrop.aws.elbv2 import Elbv2
 from ecsdrop.deploy.ledger import Ledger
 from ecsdrop.deploy.state import WorkflowState
-from ecsdrop.errors import EcsdropError
+from ecsdrop.errors import LoadBalancerError
 from ecsdrop.spec.model import Spec, digest_of
 from ecsdrop.spec.render import load_balancer_plan
 
@@ -24,10 +24,6 @@ _TARGET_GROUP_SETTINGS = (
     "UnhealthyThresholdCount",
     "Matcher",
 )
-
-
-class LoadBalancerError(EcsdropError):
-    """A load balancer resource with our name exists but does not fit (another VPC, port...)."""
 
 
 def unchanged_load_balancer(

@@ -16,7 +16,7 @@ from ecsdrop.deploy.finish import Reporter
 from ecsdrop.deploy.load import owner_key
 from ecsdrop.deploy.ownership import Ownership
 from ecsdrop.deploy.state import Deployment, WorkflowState
-from ecsdrop.errors import LockHeldError
+from ecsdrop.errors import LockHeldError, OwnershipError
 from ecsdrop.states import SUCCEEDED
 
 # The lock outlives the rollout deadline by the time the other steps may take, so a
@@ -63,7 +63,7 @@ def begin(
     else:
         refused = ownership.refusal(state, previous)
         if refused is not None:
-            return {**result, "refused": {"Error": "OwnershipError", "Cause": refused}}
+            return {**result, "refused": {"Error": OwnershipError.__name__, "Cause": refused}}
     reporter.started(state, previous)
     return result
 

@@ -14,7 +14,7 @@ from typing import Any
 from ecsdrop.aws.ec2 import Ec2, flatten_permissions, tags_of
 from ecsdrop.deploy.ledger import Ledger
 from ecsdrop.deploy.state import WorkflowState
-from ecsdrop.errors import EcsdropError, NotFoundError
+from ecsdrop.errors import NetworkError, NotFoundError
 from ecsdrop.spec.model import Spec, digest_of
 from ecsdrop.spec.render import TAG_ROLE, TAG_SERVICE, network_plan
 
@@ -27,10 +27,6 @@ _ID_FIELD = {
     "route-table": "RouteTableId",
     "security-group": "GroupId",
 }
-
-
-class NetworkError(EcsdropError):
-    """The network the spec asks for cannot be built or found (not enough zones, no subnets)."""
 
 
 def unchanged_network(spec: Spec, deployed: dict[str, Any]) -> dict[str, Any] | None:

@@ -74,7 +74,7 @@ def plan_upload(event: dict[str, Any], planner: Planner) -> dict[str, Any]:
         announced = {
             **_base(planner, match.group("name") if match else None, None, trigger, started),
             "state": REJECTED,
-            "error": "SpecError",
+            "error": SpecError.__name__,
             "cause": str(e),
         }
         planner.publisher.publish(announced, [])

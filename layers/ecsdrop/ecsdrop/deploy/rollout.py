@@ -85,7 +85,7 @@ def resolve(token: str, outcome: dict[str, Any], tokens: TaskTokens) -> bool:
     if outcome["eventName"] == COMPLETED:
         return tokens.succeed(token, {"state": "COMPLETED", "via": "event", **outcome})
     reason = outcome.get("reason") or "ECS reported the deployment failed"
-    return tokens.fail(token, "DeploymentFailedError", reason)
+    return tokens.fail(token, DeploymentFailedError.__name__, reason)
 
 
 def check_rollout(

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from ecsdrop.notify.webhook import HttpReply, WebhookUnreachable
+from ecsdrop.errors import WebhookUnreachable
+from ecsdrop.notify.webhook import HttpReply
 
 Poster = Callable[[str, bytes, float], HttpReply]
 

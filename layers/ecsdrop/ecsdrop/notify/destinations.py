@@ -23,7 +23,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import urlsplit
 
-from ecsdrop.errors import EcsdropError
+from ecsdrop.errors import DestinationsConfigError
 from ecsdrop.notify.formats import DESTINATION_TYPES
 from ecsdrop.notify.message import Announcement
 from ecsdrop.notify.states import ANNOUNCED_STATES
@@ -33,11 +33,6 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 NAME_LIMIT = 64
 # the spec schema's pattern for notifications.channels: a name that cannot match is a typo
 CHANNEL_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-
-
-class DestinationsConfigError(EcsdropError):
-    """The destinations secret is not valid JSON of the documented shape (docs/events.md);
-    the message lists every problem with its place."""
 
 
 @dataclass(frozen=True)

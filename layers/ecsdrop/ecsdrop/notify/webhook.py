@@ -13,6 +13,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import IO, Any
 
+from ecsdrop.errors import WebhookUnreachable
+
 USER_AGENT = "ecsdrop-notifier"
 # enough of an error body to say why (Slack answers "invalid_blocks", Discord a JSON error)
 BODY_SNIPPET_BYTES = 300
@@ -23,10 +25,6 @@ class HttpReply:
     status: int
     retry_after: str | None = None
     body: str = ""
-
-
-class WebhookUnreachable(Exception):
-    """No HTTP answer: refused, reset, DNS failure or timeout. The text never has the URL."""
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

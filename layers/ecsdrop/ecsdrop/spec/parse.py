@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from ecsdrop.errors import SpecError
+from ecsdrop.errors import DocumentLimitError, SpecError, YamlSyntaxError
 from ecsdrop.spec.policy import DEFAULT_MAX_BYTES
 from ecsdrop.spec.problems import Path, Problem
 
@@ -144,7 +144,7 @@ def _json_positions(text: str) -> dict[Path, tuple[int, int]]:
     """
     try:
         return _parse_yaml(text.replace("\t", " ")).positions
-    except _YamlSyntaxError:
+    except YamlSyntaxError:
         return {}
 
 
@@ -306,18 +306,18 @@ def _parse_yaml(text: str, empty_ok: bool = False) -> Document:
     except yaml.reader.ReaderError as e:
         # The reader refuses control characters up front, before any line is parsed.
         message = f"YAML syntax error: the character U+{e.character:04X} is not allowed in YAML"
-        raise _YamlSyntaxError([Problem((), message, *_line_col(text, e.position))]) from None
+        raise YamlSyntaxError([Problem((), message, *_line_col(text, e.position))]) from None
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         message = " ".join(str(part) for part in (e.context, e.problem) if part)
-        raise _YamlSyntaxError(
+        raise YamlSyntaxError(
             [Problem((), f"YAML syntax error: {message}", line, column)]
         ) from None
     except yaml.YAMLError as e:
-        raise _YamlSyntaxError([Problem((), f"YAML syntax error: {e}")]) from None
+        raise YamlSyntaxError([Problem((), f"YAML syntax error: {e}")]) from None
     except RecursionError:
         raise SpecError([Problem((), f"nesting is deeper than {MAX_DEPTH} levels")]) from None
     finally:
@@ -329,7 +329,7 @@ def _parse_yaml(text: str, empty_ok: bool = False) -> Document:
     walker = _NodeWalker(loader)
     try:
         data = walker.value(node, ())
-    except _Abort:
+    except DocumentLimitError:
         data = None
     if walker.problems:
         raise SpecError(walker.problems)
@@ -417,10 +417,10 @@ class _NodeWalker:
                 f"the document expands to more than {MAX_VALUES} values "
                 "(YAML aliases repeating large parts?)",
             )
-            raise _Abort
+            raise DocumentLimitError
         if len(path) > MAX_DEPTH:
             self._fail(node, path, f"nesting is deeper than {MAX_DEPTH} levels")
-            raise _Abort
+            raise DocumentLimitError
         if node.tag not in _STANDARD_TAGS:
             self._fail(node, path, f"unsupported YAML tag {node.tag!r}")
             return None
@@ -466,14 +466,6 @@ class _NodeWalker:
     def _fail(self, node: yaml.Node, path: Path, message: str) -> None:
         line, column = _start(node)
         self.problems.append(Problem(path, message, line, column))
-
-
-class _YamlSyntaxError(SpecError):
-    """The text is not YAML (as opposed to YAML that breaks a spec's limits)."""
-
-
-class _Abort(Exception):
-    """Stops the walk of a document that is too big or too deep."""
 
 
 def _start(node: yaml.Node) -> tuple[int, int]:
