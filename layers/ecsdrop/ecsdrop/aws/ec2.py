@@ -17,6 +17,13 @@ _KINDS: dict[str, tuple[str, str, str]] = {
     "route-table": ("describe_route_tables", "RouteTables", "RouteTableId"),
     "security-group": ("describe_security_groups", "SecurityGroups", "GroupId"),
 }
+
+
+def id_of(kind: str, resource: dict[str, Any]) -> str:
+    """The id of a resource of ``kind`` as EC2 describes it (VpcId, GroupId, ...)."""
+    return str(resource[_KINDS[kind][2]])
+
+
 _TAG_RESOURCE_TYPE = {
     "vpc": "vpc",
     "subnet": "subnet",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ecsdrop.aws.elbv2 import Elbv2
-from ecsdrop.deploy.ledger import Ledger
+from ecsdrop.deploy.ledger import Changed, Created, Ledger
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.errors import LoadBalancerError
 from ecsdrop.spec.model import Spec, digest_of
@@ -93,7 +93,7 @@ class LoadBalancerBuilder:
         found = self._elb.find_target_group(wanted["Name"])
         if found is None:
             arn = self._create_target_group(wanted, vpc_id)
-        elif self._adopted("target-group", wanted["Name"], found, "TargetGroupArn"):
+        elif self._adopted(Created.TARGET_GROUP, wanted["Name"], found, "TargetGroupArn"):
             arn = str(found["TargetGroupArn"])
         else:
             arn = self._existing_target_group(found, wanted, vpc_id)
@@ -110,7 +110,7 @@ class LoadBalancerBuilder:
         changed = {k: v for k, v in wanted.items() if current.get(k) != v}
         if changed:
             previous = {k: current[k] for k in changed if k in current}
-            self._ledger.changed("target-group-attributes", arn, previous=previous)
+            self._ledger.changed(Changed.TARGET_GROUP_ATTRIBUTES, arn, previous=previous)
             self._elb.set_target_group_attributes(arn, changed)
 
     def _existing_target_group(
@@ -129,19 +129,19 @@ class LoadBalancerBuilder:
         }
         if changed:
             previous = {k: found[k] for k in changed if k in found}
-            self._ledger.changed("target-group-settings", arn, previous=previous)
+            self._ledger.changed(Changed.TARGET_GROUP_SETTINGS, arn, previous=previous)
             self._elb.modify_target_group(arn, changed)
         return arn
 
     def _create_target_group(self, wanted: dict[str, Any], vpc_id: str) -> str:
-        self._ledger.intend("target-group", wanted["Name"])
+        self._ledger.intend(Created.TARGET_GROUP, wanted["Name"])
         arn = self._elb.create_target_group(
             wanted, vpc_id, self._ledger.tags(self._spec, "target-group")
         )
-        self._ledger.created("target-group", arn)
+        self._ledger.created(Created.TARGET_GROUP, arn)
         return arn
 
-    def _adopted(self, kind: str, name: str, found: dict[str, Any], arn_key: str) -> bool:
+    def _adopted(self, kind: Created, name: str, found: dict[str, Any], arn_key: str) -> bool:
         """A resource this run set out to create (``intend``) and created, then stopped
         before recording it: record it now. False for anyone else's."""
         if not self._ledger.intended(kind, name):
@@ -161,16 +161,16 @@ class LoadBalancerBuilder:
                 else network["taskSubnetIds"]
             )
             group = network["securityGroups"].get("loadBalancer")
-            self._ledger.intend("load-balancer", wanted["Name"])
+            self._ledger.intend(Created.LOAD_BALANCER, wanted["Name"])
             found = self._elb.create_load_balancer(
                 wanted,
                 subnets,
                 [group] if group else [],
                 self._ledger.tags(self._spec, "load-balancer"),
             )
-            self._ledger.created("load-balancer", found["LoadBalancerArn"])
+            self._ledger.created(Created.LOAD_BALANCER, found["LoadBalancerArn"])
         elif (
-            not self._adopted("load-balancer", wanted["Name"], found, "LoadBalancerArn")
+            not self._adopted(Created.LOAD_BALANCER, wanted["Name"], found, "LoadBalancerArn")
             and found.get("VpcId") != network["vpcId"]
         ):
             raise LoadBalancerError(
@@ -192,18 +192,18 @@ class LoadBalancerBuilder:
         current = existing.get(wanted["Port"])
         intent = f"{lb_arn}:{wanted['Port']}"
         if current is None:
-            self._ledger.intend("listener", intent)
+            self._ledger.intend(Created.LISTENER, intent)
             arn = self._elb.create_listener(
                 lb_arn, wanted, self._ledger.tags(self._spec, "listener")
             )
-            self._ledger.created("listener", arn)
+            self._ledger.created(Created.LISTENER, arn)
             return arn
         arn = str(current["ListenerArn"])
-        if self._adopted("listener", intent, current, "ListenerArn"):
+        if self._adopted(Created.LISTENER, intent, current, "ListenerArn"):
             return arn
         if listener_essentials(current) != listener_essentials(wanted):
             previous = {k: current[k] for k in _LISTENER_SETTINGS if k in current}
-            self._ledger.changed("listener-settings", arn, previous=previous)
+            self._ledger.changed(Changed.LISTENER_SETTINGS, arn, previous=previous)
             self._elb.modify_listener(arn, wanted)
         return arn
 
@@ -223,9 +223,9 @@ class LoadBalancerBuilder:
                         f"loadBalancer.rule.priority: priority {rule['priority']} is taken "
                         "on that listener by another target group"
                     )
-                self._adopted("listener-rule", intent, existing, "RuleArn")
+                self._adopted(Created.LISTENER_RULE, intent, existing, "RuleArn")
                 return {"listenerArn": listener_arn, "ruleArn": existing["RuleArn"]}
-        self._ledger.intend("listener-rule", intent)
+        self._ledger.intend(Created.LISTENER_RULE, intent)
         rule_arn = self._elb.create_rule(
             listener_arn,
             rule["priority"],
@@ -233,7 +233,7 @@ class LoadBalancerBuilder:
             target_group_arn,
             self._ledger.tags(self._spec, "listener-rule"),
         )
-        self._ledger.created("listener-rule", rule_arn)
+        self._ledger.created(Created.LISTENER_RULE, rule_arn)
         return {"listenerArn": listener_arn, "ruleArn": rule_arn}
 
 

@@ -11,22 +11,12 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from ecsdrop.aws.ec2 import Ec2, flatten_permissions, tags_of
-from ecsdrop.deploy.ledger import Ledger
+from ecsdrop.aws.ec2 import Ec2, flatten_permissions, id_of, tags_of
+from ecsdrop.deploy.ledger import Changed, Created, Ledger
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.errors import NetworkError, NotFoundError
 from ecsdrop.spec.model import Spec, digest_of
 from ecsdrop.spec.render import TAG_ROLE, TAG_SERVICE, network_plan
-
-_ID_FIELD = {
-    "vpc": "VpcId",
-    "subnet": "SubnetId",
-    "internet-gateway": "InternetGatewayId",
-    "elastic-ip": "AllocationId",
-    "natgateway": "NatGatewayId",
-    "route-table": "RouteTableId",
-    "security-group": "GroupId",
-}
 
 
 def unchanged_network(spec: Spec, deployed: dict[str, Any]) -> dict[str, Any] | None:
@@ -118,7 +108,7 @@ class NetworkBuilder:
 
     def managed(self, plan: dict[str, Any]) -> dict[str, Any]:
         vpc_id, _ = self._ensure(
-            "vpc", "vpc", lambda tags: self._ec2.create_vpc(plan["cidr"], tags)
+            Created.VPC, "vpc", lambda tags: self._ec2.create_vpc(plan["cidr"], tags)
         )
         self._ec2.enable_dns_hostnames(vpc_id)  # after the VPC is recorded; idempotent
         zones = self._ec2.availability_zones(plan["availabilityZones"])
@@ -130,7 +120,7 @@ class NetworkBuilder:
         subnets: dict[str, list[str]] = {"public": [], "private": []}
         for subnet in plan["subnets"]:
             subnet_id, _ = self._ensure(
-                "subnet",
+                Created.SUBNET,
                 f"subnet-{subnet['tier']}-{subnet['zone']}",
                 partial(self._ec2.create_subnet, vpc_id, subnet["cidr"], zones[subnet["zone"]]),
             )
@@ -157,7 +147,7 @@ class NetworkBuilder:
 
     def _internet_gateway(self, vpc_id: str) -> str:
         gateway_id, found = self._ensure(
-            "internet-gateway",
+            Created.INTERNET_GATEWAY,
             "internet-gateway",
             self._ec2.create_internet_gateway,
             vpcId=vpc_id,
@@ -169,11 +159,11 @@ class NetworkBuilder:
 
     def _nat_gateway(self, index: int, subnet_id: str) -> str:
         allocation_id, _ = self._ensure(
-            "elastic-ip", f"nat-eip-{index}", self._ec2.allocate_address
+            Created.ELASTIC_IP, f"nat-eip-{index}", self._ec2.allocate_address
         )
 
         nat_id, found = self._ensure(
-            "natgateway",
+            Created.NAT_GATEWAY,
             f"nat-{index}",
             partial(self._ec2.create_nat_gateway, subnet_id, allocation_id),
             allocationId=allocation_id,
@@ -191,7 +181,7 @@ class NetworkBuilder:
         nat_id: str | None = None,
     ) -> str:
         table_id, found = self._ensure(
-            "route-table", role, lambda tags: self._ec2.create_route_table(vpc_id, tags)
+            Created.ROUTE_TABLE, role, lambda tags: self._ec2.create_route_table(vpc_id, tags)
         )
         routes = (found or {}).get("Routes", [])
         if (gateway_id or nat_id) and not any(
@@ -206,10 +196,12 @@ class NetworkBuilder:
             association = associations.get(subnet_id)
             if association is None:
                 association = self._ec2.associate_route_table(table_id, subnet_id)
-                self._ledger.created("route-table-association", association, routeTableId=table_id)
+                self._ledger.created(
+                    Created.ROUTE_TABLE_ASSOCIATION, association, routeTableId=table_id
+                )
             elif found is not None:  # a table this run made owns its associations too
                 self._ledger.adopt(
-                    "route-table-association",
+                    Created.ROUTE_TABLE_ASSOCIATION,
                     association,
                     tags_of(found),
                     routeTableId=table_id,
@@ -260,7 +252,7 @@ class NetworkBuilder:
             if wanted is None:
                 continue
             group_id, found = self._ensure(
-                "security-group",
+                Created.SECURITY_GROUP,
                 f"sg-{name}",
                 partial(
                     self._ec2.create_security_group, wanted["name"], wanted["description"], vpc_id
@@ -277,19 +269,19 @@ class NetworkBuilder:
         current = flatten_permissions(found.get("IpPermissions", [])) if found else []
         differs = any(p not in current for p in wanted) or any(p not in wanted for p in current)
         if found and differs:
-            self._ledger.changed("security-group-rules", group_id, previous=current)
+            self._ledger.changed(Changed.SECURITY_GROUP_RULES, group_id, previous=current)
         set_ingress(self._ec2, group_id, current, wanted)
 
     # ------------------------------------------------------------------ find or create
 
     def _ensure(
-        self, kind: str, role: str, create: Callable[[dict[str, str]], str], **details: Any
+        self, kind: Created, role: str, create: Callable[[dict[str, str]], str], **details: Any
     ) -> tuple[str, dict[str, Any] | None]:
         """Find the resource by the service's tags and its role, or create it and record it."""
         found = self._ec2.find_tagged(kind, {TAG_SERVICE: self._spec.name, TAG_ROLE: role})
         if found:
             resource = found[0]
-            resource_id = str(resource[_ID_FIELD[kind]])
+            resource_id = id_of(kind, resource)
             self._ledger.adopt(kind, resource_id, tags_of(resource), **details)
             return resource_id, resource
         resource_id = create(self._ledger.tags(self._spec, role))

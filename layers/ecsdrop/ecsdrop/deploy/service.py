@@ -6,7 +6,7 @@ from typing import Any
 
 from ecsdrop.aws.autoscaling import AutoScaling
 from ecsdrop.aws.ecs import Ecs, tags_of
-from ecsdrop.deploy.ledger import Ledger
+from ecsdrop.deploy.ledger import Changed, Created, Ledger
 from ecsdrop.deploy.ownership import foreign_service, owned_by
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.errors import OwnershipError
@@ -56,15 +56,15 @@ def deploy_service(
         request = create_service_input(spec, resources)
         request["tags"] = [*request["tags"], *tag_list(ledger.run_tag())]
         service = ecs.create_service(request)
-        ledger.created("service", spec.name, cluster=spec.cluster)
+        ledger.created(Created.SERVICE, spec.name, cluster=spec.cluster)
     elif ledger.made(tags_of(current)):
         # this run created it, then stopped (before it could record it, maybe): it is ours
-        ledger.created("service", spec.name, cluster=spec.cluster)
+        ledger.created(Created.SERVICE, spec.name, cluster=spec.cluster)
         service = current
     else:
         _take_over_if_adopted(state, current, ecs, ledger)
         previous = restorable_settings(current)
-        ledger.changed("service", spec.name, previous=previous, cluster=spec.cluster)
+        ledger.changed(Changed.SERVICE, spec.name, previous=previous, cluster=spec.cluster)
         target = _scalable_target(state, autoscaling)
         count = running_desired_count(spec, current, target)
         service = ecs.update_service(update_service_input(spec, resources, desired_count=count))
@@ -102,9 +102,9 @@ def _ensure_cluster(state: WorkflowState, ecs: Ecs, ledger: Ledger) -> None:
         # a cluster is shared by every service in it: it carries no service's name
         tags = {TAG_MANAGED_BY: "ecsdrop", TAG_ROLE: "cluster", **ledger.run_tag()}
         ecs.create_cluster(spec.cluster, tags)
-        ledger.created("cluster", spec.cluster)
+        ledger.created(Created.CLUSTER, spec.cluster)
     else:  # created by this run before it stopped?
-        ledger.adopt("cluster", spec.cluster, tags_of(cluster))
+        ledger.adopt(Created.CLUSTER, spec.cluster, tags_of(cluster))
 
 
 def bound_resources(state: WorkflowState) -> Resources:
@@ -144,7 +144,9 @@ def _take_over_if_adopted(
         raise OwnershipError(foreign_service(spec, ecs) or f"service {spec.name} is not ecsdrop's")
     added = {**ecsdrop_tags(spec), TAG_DIGEST: spec.digest}
     previous = {k: tags[k] for k in added if k in tags}
-    ledger.changed("service-tags", current["serviceArn"], previous=previous, added=sorted(added))
+    ledger.changed(
+        Changed.SERVICE_TAGS, current["serviceArn"], previous=previous, added=sorted(added)
+    )
     ecs.tag_resource(current["serviceArn"], added)
 
 
@@ -181,12 +183,12 @@ def _scale(
         current = autoscaling.scalable_target(target["ResourceId"])
     if current is None:
         autoscaling.register_scalable_target(target)
-        ledger.created("scalable-target", target["ResourceId"])
+        ledger.created(Created.SCALABLE_TARGET, target["ResourceId"])
     elif (current["MinCapacity"], current["MaxCapacity"]) != (
         target["MinCapacity"],
         target["MaxCapacity"],
     ):
         previous = {"MinCapacity": current["MinCapacity"], "MaxCapacity": current["MaxCapacity"]}
-        ledger.changed("scalable-target", target["ResourceId"], previous=previous)
+        ledger.changed(Changed.SCALABLE_TARGET, target["ResourceId"], previous=previous)
         autoscaling.register_scalable_target(target)
     autoscaling.put_scaling_policy(inputs["putScalingPolicy"])

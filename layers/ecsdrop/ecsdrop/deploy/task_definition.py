@@ -10,7 +10,7 @@ from typing import Any
 from ecsdrop.aws.ecr import Ecr
 from ecsdrop.aws.ecs import Ecs, tags_of
 from ecsdrop.aws.logs import Logs
-from ecsdrop.deploy.ledger import Ledger
+from ecsdrop.deploy.ledger import Created, Ledger
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.errors import ImageNotFoundError
 from ecsdrop.spec.images import parse_image
@@ -44,7 +44,7 @@ def register_task_definition(
     registered = False
     if current is not None and ledger.made(tags_of(current)):
         # this run registered it, then stopped before it could say so: it is this run's
-        ledger.created("task-definition", current["taskDefinitionArn"])
+        ledger.created(Created.TASK_DEFINITION, current["taskDefinitionArn"])
         previous_arn = state.deployed.get("taskDefinitionArn")
         registered = True
     reusable = [current, _rollback_target(state, ecs)]
@@ -55,7 +55,7 @@ def register_task_definition(
         arn = same["taskDefinitionArn"]
     else:
         arn, registered = ecs.register_task_definition(request), True
-        ledger.created("task-definition", arn)
+        ledger.created(Created.TASK_DEFINITION, arn)
     return {
         "taskDefinitionArn": arn,
         "registered": registered,
@@ -75,7 +75,7 @@ def ensure_log_group(log_group: dict[str, Any], logs: Logs, ledger: Ledger) -> N
     retention every time, so a run that stopped between the two leaves no group without it."""
     name = log_group["logGroupName"]
     if logs.create_log_group(name, log_group["tags"]):
-        ledger.created("log-group", name)
+        ledger.created(Created.LOG_GROUP, name)
     logs.set_retention(name, log_group["retentionInDays"])
 
 

@@ -16,11 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ecsdrop.aws.ec2 import id_of
 from ecsdrop.aws.ec2 import tags_of as ec2_tags
 from ecsdrop.aws.ecs import tags_of as ecs_tags
 from ecsdrop.aws.store import StateStore
 from ecsdrop.aws.tagging import TaggedResources
-from ecsdrop.deploy.ledger import Ledger
+from ecsdrop.deploy.ledger import Created, Ledger
 from ecsdrop.deploy.ownership import owned_by
 from ecsdrop.deploy.rollback import Entry, Gateways, roll_back
 from ecsdrop.deploy.state import WorkflowState
@@ -32,29 +33,20 @@ from ecsdrop.states import DELETE_FAILED, DELETED, RETAINED
 # EC2 resources in the order the network step creates them (security groups: the load
 # balancer's first, since the tasks' group refers to it).
 _NETWORK_KINDS = (
-    "vpc",
-    "subnet",
-    "internet-gateway",
-    "route-table",
-    "elastic-ip",
-    "natgateway",
-    "security-group",
+    Created.VPC,
+    Created.SUBNET,
+    Created.INTERNET_GATEWAY,
+    Created.ROUTE_TABLE,
+    Created.ELASTIC_IP,
+    Created.NAT_GATEWAY,
+    Created.SECURITY_GROUP,
 )
-_ID_FIELD = {
-    "vpc": "VpcId",
-    "subnet": "SubnetId",
-    "internet-gateway": "InternetGatewayId",
-    "route-table": "RouteTableId",
-    "elastic-ip": "AllocationId",
-    "natgateway": "NatGatewayId",
-    "security-group": "GroupId",
-}
 _SECURITY_GROUP_ORDER = {"sg-loadBalancer": 0, "sg-tasks": 1}
 # Resource Groups Tagging API type → (ARN resource prefix, ledger kind)
 _TAGGED_TYPES = {
-    "ecs:task-definition": ("task-definition/", "task-definition"),
-    "elasticloadbalancing:targetgroup": ("targetgroup/", "target-group"),
-    "elasticloadbalancing:loadbalancer": ("loadbalancer/", "load-balancer"),
+    "ecs:task-definition": ("task-definition/", Created.TASK_DEFINITION),
+    "elasticloadbalancing:targetgroup": ("targetgroup/", Created.TARGET_GROUP),
+    "elasticloadbalancing:loadbalancer": ("loadbalancer/", Created.LOAD_BALANCER),
 }
 
 
@@ -114,33 +106,38 @@ def inventory(spec: Spec, record: dict[str, Any], teardown: Teardown) -> list[En
     entries: list[Entry] = []
     log_group = log_group_input(spec, teardown.installation)
     if log_group:
-        entries.append(_created("log-group", log_group["logGroupName"]))
+        entries.append(_created(Created.LOG_GROUP, log_group["logGroupName"]))
     tagged = _tagged(spec, record, teardown.tagged)
-    entries += [_created("task-definition", arn, purge=True) for arn in tagged["task-definition"]]
+    entries += [
+        _created(Created.TASK_DEFINITION, arn, purge=True)
+        for arn in tagged[Created.TASK_DEFINITION]
+    ]
     entries += _network(spec, g)
-    entries += [_created("target-group", arn) for arn in tagged["target-group"]]
-    entries += [_created("load-balancer", arn) for arn in tagged["load-balancer"]]
+    entries += [_created(Created.TARGET_GROUP, arn) for arn in tagged[Created.TARGET_GROUP]]
+    entries += [_created(Created.LOAD_BALANCER, arn) for arn in tagged[Created.LOAD_BALANCER]]
     rule = (record.get("loadBalancer") or {}).get("ruleArn")
     if rule:
-        entries.append(_created("listener-rule", rule))
+        entries.append(_created(Created.LISTENER_RULE, rule))
     service = g.ecs.describe_service(spec.cluster, spec.name)
     if service is not None and owned_by(ecs_tags(service), spec.name):
-        entries.append(_created("service", spec.name, cluster=spec.cluster))
+        entries.append(_created(Created.SERVICE, spec.name, cluster=spec.cluster))
     target = scalable_resource_id(spec)
     if g.autoscaling.scalable_target(target) is not None:
-        entries.append(_created("scalable-target", target))
+        entries.append(_created(Created.SCALABLE_TARGET, target))
     return entries
 
 
-def _tagged(spec: Spec, record: dict[str, Any], tagged: TaggedResources) -> dict[str, list[str]]:
+def _tagged(
+    spec: Spec, record: dict[str, Any], tagged: TaggedResources
+) -> dict[Created, list[str]]:
     """Task definitions, target groups and load balancers: by tag (old revisions, a target
     group left by a port change) and from the record (what AWS may not have indexed yet)."""
-    found: dict[str, list[str]] = {kind: [] for _, kind in _TAGGED_TYPES.values()}
+    found: dict[Created, list[str]] = {kind: [] for _, kind in _TAGGED_TYPES.values()}
     load_balancer = record.get("loadBalancer") or {}
     known = {
-        "task-definition": record.get("taskDefinitionArn"),
-        "target-group": load_balancer.get("targetGroupArn"),
-        "load-balancer": load_balancer.get("loadBalancerArn"),
+        Created.TASK_DEFINITION: record.get("taskDefinitionArn"),
+        Created.TARGET_GROUP: load_balancer.get("targetGroupArn"),
+        Created.LOAD_BALANCER: load_balancer.get("loadBalancerArn"),
     }
     for arn in tagged.arns({TAG_SERVICE: spec.name}, list(_TAGGED_TYPES)):
         kind = _kind_of(arn)
@@ -152,7 +149,7 @@ def _tagged(spec: Spec, record: dict[str, Any], tagged: TaggedResources) -> dict
     return {kind: sorted(arns, key=_revision_order) for kind, arns in found.items()}
 
 
-def _kind_of(arn: str) -> str | None:
+def _kind_of(arn: str) -> Created | None:
     parts = arn.split(":", 5)
     if len(parts) < 6:
         return None
@@ -171,22 +168,22 @@ def _network(spec: Spec, g: Gateways) -> list[Entry]:
     entries: list[Entry] = []
     for kind in _NETWORK_KINDS:
         found = g.ec2.find_tagged(kind, {TAG_SERVICE: spec.name})
-        if kind == "security-group":
+        if kind == Created.SECURITY_GROUP:
             found.sort(key=lambda sg: _SECURITY_GROUP_ORDER.get(ec2_tags(sg).get(TAG_ROLE, ""), 2))
         for resource in found:
             entries += _network_entries(kind, resource)
     return entries
 
 
-def _network_entries(kind: str, resource: dict[str, Any]) -> list[Entry]:
-    resource_id = str(resource[_ID_FIELD[kind]])
-    if kind == "internet-gateway":
+def _network_entries(kind: Created, resource: dict[str, Any]) -> list[Entry]:
+    resource_id = id_of(kind, resource)
+    if kind == Created.INTERNET_GATEWAY:
         attached = [a["VpcId"] for a in resource.get("Attachments", []) if a.get("VpcId")]
         return [_created(kind, resource_id, vpcId=attached[0] if attached else None)]
-    if kind == "route-table":
+    if kind == Created.ROUTE_TABLE:
         associations = [
             _created(
-                "route-table-association",
+                Created.ROUTE_TABLE_ASSOCIATION,
                 a["RouteTableAssociationId"],
                 routeTableId=resource_id,
             )
@@ -197,5 +194,5 @@ def _network_entries(kind: str, resource: dict[str, Any]) -> list[Entry]:
     return [_created(kind, resource_id)]
 
 
-def _created(kind: str, resource_id: str, **details: Any) -> Entry:
-    return {"kind": kind, "id": resource_id, "action": "created", **details}
+def _created(kind: Created, resource_id: str, **details: Any) -> Entry:
+    return {"kind": kind.value, "id": resource_id, "action": "created", **details}
