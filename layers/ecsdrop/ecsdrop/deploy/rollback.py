@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecsdrop.aws.autoscaling import AutoScaling
-from ecsdrop.aws.ec2 import Ec2, flatten_permissions
+from ecsdrop.aws.ec2 import Ec2, flatten_permissions, ingress_rules
 from ecsdrop.aws.ecs import Ecs
 from ecsdrop.aws.elbv2 import Elbv2
 from ecsdrop.aws.logs import Logs
@@ -268,7 +268,7 @@ def _restore_security_group_rules(entry: Entry, g: Gateways, _: Patience) -> Non
     if group is None:
         raise NotFoundError(f"security group {entry['id']} is gone")
     current = flatten_permissions(group.get("IpPermissions", []))
-    if sorted(map(str, current)) == sorted(map(str, entry["previous"])):
+    if ingress_rules(current) == ingress_rules(entry["previous"]):
         raise AlreadyAsBefore
     set_ingress(g.ec2, entry["id"], current, entry["previous"])
 
