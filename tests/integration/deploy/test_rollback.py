@@ -216,3 +216,26 @@ def test_a_security_group_a_failed_run_never_got_to_change_is_reported_already_a
         f"restored security-group-rules {group} (already as before)"
     ]
     assert ingress(aws, group) == {("tcp", 80, 80, "0.0.0.0/0")}
+
+
+def test_an_entry_that_cannot_be_undone_is_left_named_and_the_entries_around_it_are_undone(
+    stack: MotoStack, aws: boto3.Session
+) -> None:
+    state = stack.start(example("scorekeep.yaml"))
+    stack.step(state, "taskDefinition")
+    # A malformed entry between two steps' entries: a service entry names its cluster.
+    stack.runtime.ledger(state["deployment"]["id"]).created("service", "ghost")
+    stack.step(state, "network")
+
+    state = stack.fail_and_roll_back(state, "AwsError")
+
+    assert state["rollback"]["outcome"] == "ROLLBACK_FAILED", state["rollback"]
+    assert state["rollback"]["left"] == ["deleted service ghost: KeyError: 'cluster'"]
+    assert stack.tagged_network("scorekeep") == NOTHING  # undone before the bad entry
+    arn = state["steps"]["taskDefinition"]["taskDefinitionArn"]  # undone after it
+    definition = aws.client("ecs").describe_task_definition(taskDefinition=arn)
+    assert definition["taskDefinition"]["status"] == "INACTIVE"
+    assert f"deleted task-definition {arn}" in state["rollback"]["undone"]
+    status = stack.status_object("scorekeep")
+    assert status["state"] == "ROLLBACK_FAILED"
+    assert status["leftBehind"] == ["deleted service ghost: KeyError: 'cluster'"]
