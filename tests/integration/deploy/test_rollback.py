@@ -161,3 +161,81 @@ def test_a_changed_deregistration_delay_is_applied_to_the_existing_group_and_rol
     assert state["rollback"]["outcome"] == "ROLLED_BACK", state["rollback"]
     assert f"restored target-group-attributes {group}" in state["rollback"]["undone"]
     assert delay() == "30"
+
+
+ON_PORT_8081 = example("scorekeep.yaml").replace(
+    "  listener:\n    port: 80\n", "  listener:\n    port: 8081\n"
+)
+
+
+def ingress(aws: boto3.Session, group_id: str) -> set[tuple[str, int, int, str]]:
+    """The group's ingress as EC2 describes it: (protocol, from, to, CIDR) per source."""
+    (group,) = aws.client("ec2").describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+    return {
+        (p["IpProtocol"], p["FromPort"], p["ToPort"], r["CidrIp"])
+        for p in group["IpPermissions"]
+        for r in p["IpRanges"]
+    }
+
+
+def test_a_security_group_a_failed_run_changed_gets_its_previous_rules_back(
+    stack: MotoStack, aws: boto3.Session
+) -> None:
+    first = stack.deploy(example("scorekeep.yaml"))
+    group = first["steps"]["network"]["securityGroups"]["loadBalancer"]
+    assert ingress(aws, group) == {("tcp", 80, 80, "0.0.0.0/0")}
+    state = stack.start(ON_PORT_8081)
+    for name in ("taskDefinition", "network"):
+        stack.step(state, name)
+    assert ingress(aws, group) == {("tcp", 8081, 8081, "0.0.0.0/0")}
+
+    state = stack.fail_and_roll_back(state, "DeploymentFailedError")
+
+    assert state["rollback"]["outcome"] == "ROLLED_BACK", state["rollback"]
+    assert f"restored security-group-rules {group}" in state["rollback"]["undone"]
+    assert ingress(aws, group) == {("tcp", 80, 80, "0.0.0.0/0")}
+
+
+def test_a_security_group_a_failed_run_never_got_to_change_is_reported_already_as_before(
+    stack: MotoStack, aws: boto3.Session
+) -> None:
+    first = stack.deploy(example("scorekeep.yaml"))
+    group = first["steps"]["network"]["securityGroups"]["loadBalancer"]
+    state = stack.start(ON_PORT_8081)
+    stack.step(state, "taskDefinition")
+    # The ledger has the change before EC2 is asked; EC2 then refuses to revoke port 80.
+    fail_call(stack.runtime.clients.ec2, "RevokeSecurityGroupIngress")
+    with pytest.raises(AwsError, match="RevokeSecurityGroupIngress"):
+        stack.step(state, "network")
+    assert ingress(aws, group) == {("tcp", 80, 80, "0.0.0.0/0")}
+
+    state = stack.fail_and_roll_back(state, "AwsError")
+
+    assert state["rollback"]["outcome"] == "ROLLED_BACK", state["rollback"]
+    assert state["rollback"]["undone"] == [
+        f"restored security-group-rules {group} (already as before)"
+    ]
+    assert ingress(aws, group) == {("tcp", 80, 80, "0.0.0.0/0")}
+
+
+def test_an_entry_that_cannot_be_undone_is_left_named_and_the_entries_around_it_are_undone(
+    stack: MotoStack, aws: boto3.Session
+) -> None:
+    state = stack.start(example("scorekeep.yaml"))
+    stack.step(state, "taskDefinition")
+    # A malformed entry between two steps' entries: a service entry names its cluster.
+    stack.runtime.ledger(state["deployment"]["id"]).created("service", "ghost")
+    stack.step(state, "network")
+
+    state = stack.fail_and_roll_back(state, "AwsError")
+
+    assert state["rollback"]["outcome"] == "ROLLBACK_FAILED", state["rollback"]
+    assert state["rollback"]["left"] == ["deleted service ghost: KeyError: 'cluster'"]
+    assert stack.tagged_network("scorekeep") == NOTHING  # undone before the bad entry
+    arn = state["steps"]["taskDefinition"]["taskDefinitionArn"]  # undone after it
+    definition = aws.client("ecs").describe_task_definition(taskDefinition=arn)
+    assert definition["taskDefinition"]["status"] == "INACTIVE"
+    assert f"deleted task-definition {arn}" in state["rollback"]["undone"]
+    status = stack.status_object("scorekeep")
+    assert status["state"] == "ROLLBACK_FAILED"
+    assert status["leftBehind"] == ["deleted service ghost: KeyError: 'cluster'"]

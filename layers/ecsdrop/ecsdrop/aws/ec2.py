@@ -63,6 +63,27 @@ def flatten_permissions(permissions: list[dict[str, Any]]) -> list[dict[str, Any
     return flat
 
 
+# protocol, from port, to port, source (a CIDR or a security group id)
+IngressRule = tuple[str | None, int | None, int | None, str]
+
+
+def ingress_rules(permissions: list[dict[str, Any]]) -> frozenset[IngressRule]:
+    """IpPermissions, as EC2 describes them or flat (as a ledger stores them: JSON with
+    sorted keys), as a set of rules: the same rules are equal whatever their order,
+    grouping, key order or descriptions."""
+    return frozenset(
+        (p.get("IpProtocol"), p.get("FromPort"), p.get("ToPort"), _source(p))
+        for p in flatten_permissions(permissions)
+    )
+
+
+def _source(flat: dict[str, Any]) -> str:
+    """The one source of a flat permission."""
+    if "IpRanges" in flat:
+        return str(flat["IpRanges"][0]["CidrIp"])
+    return str(flat["UserIdGroupPairs"][0]["GroupId"])
+
+
 class Ec2:
     def __init__(self, client: Any) -> None:
         self._ec2 = client

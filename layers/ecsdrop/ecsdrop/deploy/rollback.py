@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ecsdrop.aws.autoscaling import AutoScaling
-from ecsdrop.aws.ec2 import Ec2, flatten_permissions
+from ecsdrop.aws.ec2 import Ec2, flatten_permissions, ingress_rules
 from ecsdrop.aws.ecs import Ecs
 from ecsdrop.aws.elbv2 import Elbv2
 from ecsdrop.aws.logs import Logs
 from ecsdrop.deploy.load_balancer import listener_essentials
 from ecsdrop.deploy.network import set_ingress
 from ecsdrop.errors import AwsError, ConflictError, NotFoundError, TransientAwsError
+from ecsdrop.observability import logger
 
 Entry = dict[str, Any]
 
@@ -113,11 +114,11 @@ def roll_back(entries: list[Entry], gateways: Gateways) -> RollbackReport:
     report = RollbackReport()
     patience = Patience(gateways.patience_seconds, gateways.sleep)
     left_kinds: set[str] = set()
-    for entry in reversed([e for e in entries if e["action"] != "intended"]):
+    for entry in reversed([e for e in entries if e.get("action") != "intended"]):
         label = describe(entry)
         blockers = (
-            _BLOCKERS.get(entry["kind"], frozenset())
-            if entry["action"] == "created"
+            _BLOCKERS.get(entry.get("kind", ""), frozenset())
+            if entry.get("action") == "created"
             else frozenset()
         )
         patience.conflicts_worth_waiting = not (blockers & left_kinds)
@@ -129,15 +130,20 @@ def roll_back(entries: list[Entry], gateways: Gateways) -> RollbackReport:
             report.undone.append(f"{label} (already as before)")
         except AwsError as e:
             report.left.append(f"{label}: {e}")
-            left_kinds.add(entry["kind"])
+            left_kinds.add(entry.get("kind", ""))
+        except Exception as e:  # noqa: BLE001 -- a malformed entry or a bug: name it, go on
+            logger.exception("could not undo a ledger entry", extra={"entry": label})
+            report.left.append(f"{label}: {type(e).__name__}: {e}")
+            left_kinds.add(entry.get("kind", ""))
         else:
             report.undone.append(label)
     return report
 
 
 def describe(entry: Entry) -> str:
-    verb = "deleted" if entry["action"] == "created" else "restored"
-    return f"{verb} {entry['kind']} {entry['id']}"
+    """The entry as the report names it; a malformed one by whatever it has."""
+    verb = "deleted" if entry.get("action") == "created" else "restored"
+    return f"{verb} {entry.get('kind', '(no kind)')} {entry.get('id', '(no id)')}"
 
 
 def undo(entry: Entry, gateways: Gateways, patience: Patience) -> None:
@@ -268,7 +274,7 @@ def _restore_security_group_rules(entry: Entry, g: Gateways, _: Patience) -> Non
     if group is None:
         raise NotFoundError(f"security group {entry['id']} is gone")
     current = flatten_permissions(group.get("IpPermissions", []))
-    if sorted(map(str, current)) == sorted(map(str, entry["previous"])):
+    if ingress_rules(current) == ingress_rules(entry["previous"]):
         raise AlreadyAsBefore
     set_ingress(g.ec2, entry["id"], current, entry["previous"])
 
