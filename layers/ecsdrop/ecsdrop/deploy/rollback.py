@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ecsdrop.aws.autoscaling import AutoScaling
+from ecsdrop.aws.autoscaling import SCALABLE_DIMENSION, SERVICE_NAMESPACE, AutoScaling
 from ecsdrop.aws.ec2 import Ec2, flatten_permissions, ingress_rules
 from ecsdrop.aws.ecs import Ecs
 from ecsdrop.aws.elbv2 import Elbv2
@@ -305,9 +305,9 @@ def _restore_scalable_target(entry: Entry, g: Gateways, _: Patience) -> None:
     _unless_as_before(current, entry["previous"])
     g.autoscaling.register_scalable_target(
         {
-            "ServiceNamespace": "ecs",
+            "ServiceNamespace": SERVICE_NAMESPACE,
             "ResourceId": entry["id"],
-            "ScalableDimension": "ecs:service:DesiredCount",
+            "ScalableDimension": SCALABLE_DIMENSION,
             **entry["previous"],
         }
     )
