@@ -8,6 +8,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from ecsdrop.deploy.ledger import Created
 from ecsdrop.errors import AwsError, ImageNotFoundError
 from tests.support.architecture import NO_NETWORK
 from tests.support.moto_stack import MotoStack, example
@@ -224,7 +225,7 @@ def test_an_entry_that_cannot_be_undone_is_left_named_and_the_entries_around_it_
     state = stack.start(example("scorekeep.yaml"))
     stack.step(state, "taskDefinition")
     # A malformed entry between two steps' entries: a service entry names its cluster.
-    stack.runtime.ledger(state["deployment"]["id"]).created("service", "ghost")
+    stack.runtime.ledger(state["deployment"]["id"]).created(Created.SERVICE, "ghost")
     stack.step(state, "network")
 
     state = stack.fail_and_roll_back(state, "AwsError")
