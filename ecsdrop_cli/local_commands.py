@@ -140,6 +140,10 @@ class NoCheckout(UsageError):
         )
 
 
+class WrongMoto(UsageError):
+    """The local cloud is built for one moto; another is installed."""
+
+
 def require_local_cloud() -> None:
     """Load the local cloud (and moto), or say how to install what it needs."""
     try:
@@ -148,6 +152,18 @@ def require_local_cloud() -> None:
         if e.name is None or e.name.partition(".")[0] in _OUR_PACKAGES:
             raise  # a module of ours missing is a bug, not a package to install
         raise LocalCloudNotInstalled(e.name) from None
+    except ImportError:  # moto is there, but its internals moved: another moto
+        _refuse_another_moto()
+        raise
+    _refuse_another_moto()
+
+
+def _refuse_another_moto() -> None:
+    from localcloud.moto_pin import moto_mismatch  # noqa: PLC0415 -- moto is installed
+
+    mismatch = moto_mismatch()
+    if mismatch is not None:
+        raise WrongMoto(f"{mismatch}; {LOCAL_EXTRA} installs the right one")
 
 
 def template_to_deploy(name: str | None) -> str:

@@ -64,3 +64,19 @@ def test_without_a_checkout_local_up_asks_for_one_or_for_a_template(
     assert error.startswith(f"ecsdrop local up: no template.yaml at {tmp_path}: ")
     assert "Run it from a checkout" in error
     assert error.endswith("or pass --template CHECKOUT/template.yaml\n")
+
+
+def test_with_another_moto_local_up_names_both_versions_and_the_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import moto
+
+    monkeypatch.setattr(moto, "__version__", "5.3.0")
+
+    code = main.main(["local", "up", "--port", "0", "--quiet"])
+
+    assert code == 2
+    error = capsys.readouterr().err
+    assert error.startswith("ecsdrop local up: the local cloud is built for moto 5.2.5 but ")
+    assert "moto 5.3.0 is installed" in error
+    assert error.rstrip().endswith("pip install 'ecsdrop[local]' installs the right one")
