@@ -22,8 +22,12 @@ from ecsdrop_cli.arguments import (
 from ecsdrop_cli.files import FileProblems, UsageError, print_usage_error, read_settings
 from ecsdrop_cli.stack import DEFAULT_STACK, Stack, StackNotFound, add_stack_options
 
+# ecsdrop's SAM app (template.yaml, functions/, statemachines/, the layer's source) is in a
+# checkout of the repository, next to this package; an installed wheel ships none of it.
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
+LOCAL_EXTRA = "pip install 'ecsdrop[local]'"
+_OUR_PACKAGES = frozenset({"ecsdrop", "ecsdrop_cli", "localcloud"})
 DESTINATION_TYPES = ("slack", "teams", "googlechat", "discord", "json")
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -43,7 +47,12 @@ def register(commands: Any) -> None:
     up.add_argument(
         "--port", type=port_number, default=4566, help="0 to 65535; 0 picks a free port"
     )
-    up.add_argument("--template", default=str(TEMPLATE), help=argparse.SUPPRESS)
+    up.add_argument(
+        "--template",
+        default=None,
+        metavar="FILE",
+        help="the SAM template to deploy (default: the checkout's template.yaml)",
+    )
     up.add_argument(
         "--stack", type=stack_name, default=DEFAULT_STACK, help="stack name (default: ecsdrop)"
     )
@@ -109,6 +118,63 @@ def parse_destinations(items: list[str]) -> list[dict[str, str]]:
     return destinations
 
 
+class LocalCloudNotInstalled(UsageError):
+    """`pip install ecsdrop` leaves the local cloud's packages out: they are the `local` extra."""
+
+    def __init__(self, missing: str) -> None:
+        super().__init__(
+            f"the local cloud needs packages this installation lacks (no module named "
+            f"{missing!r}); install them with: {LOCAL_EXTRA}"
+        )
+
+
+class NoCheckout(UsageError):
+    """The default template is the checkout's: an installed wheel has no SAM app to deploy."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"no template.yaml at {ROOT}: local up deploys ecsdrop's SAM app (template.yaml, "
+            "functions/, statemachines/, layers/), which a checkout of the repository has and "
+            "an installed package does not. Run it from a checkout (make venv, then "
+            ".venv/bin/ecsdrop local up), or pass --template CHECKOUT/template.yaml"
+        )
+
+
+class WrongMoto(UsageError):
+    """The local cloud is built for one moto; another is installed."""
+
+
+def require_local_cloud() -> None:
+    """Load the local cloud (and moto), or say how to install what it needs."""
+    try:
+        import localcloud  # noqa: F401, PLC0415 -- loads moto: only when asked
+    except ModuleNotFoundError as e:
+        if e.name is None or e.name.partition(".")[0] in _OUR_PACKAGES:
+            raise  # a module of ours missing is a bug, not a package to install
+        raise LocalCloudNotInstalled(e.name) from None
+    except ImportError:  # moto is there, but its internals moved: another moto
+        _refuse_another_moto()
+        raise
+    _refuse_another_moto()
+
+
+def _refuse_another_moto() -> None:
+    from localcloud.moto_pin import moto_mismatch  # noqa: PLC0415 -- moto is installed
+
+    mismatch = moto_mismatch()
+    if mismatch is not None:
+        raise WrongMoto(f"{mismatch}; {LOCAL_EXTRA} installs the right one")
+
+
+def template_to_deploy(name: str | None) -> str:
+    """--template, or the checkout's template.yaml when there is a checkout."""
+    if name is not None:
+        return name
+    if not TEMPLATE.is_file():
+        raise NoCheckout
+    return str(TEMPLATE)
+
+
 def read_faults(name: str | None) -> list[Any] | None:
     """The --faults file's faults, or FileProblems placing each problem at its line and column:
     read before the local cloud starts, so a mistake in it starts nothing."""
@@ -134,6 +200,8 @@ def run_up(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     try:
+        require_local_cloud()
+        template = template_to_deploy(args.template)
         destinations = parse_destinations(args.notify)
         faults = read_faults(args.faults)
     except ValueError as e:
@@ -163,7 +231,7 @@ def run_up(args: argparse.Namespace) -> int:
 
     try:
         serve(
-            args.template,
+            template,
             port=args.port,
             faults=faults,
             time_scale=args.time_scale,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 import moto
@@ -20,6 +21,8 @@ def test_the_pin_is_the_version_the_local_cloud_expects() -> None:
     constraints = (ROOT / PIN).read_text()
     assert re.search(rf"^moto=={re.escape(MOTO_VERSION)}$", constraints, re.MULTILINE)
     assert f"moto[server]=={MOTO_VERSION}" in (ROOT / "requirements" / "dev.txt").read_text()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert f"moto[server]=={MOTO_VERSION}" in project["optional-dependencies"]["local"]
 
 
 def test_another_moto_is_refused_at_start_naming_both_versions_and_the_pin(
