@@ -15,7 +15,17 @@ from typing import Any, cast
 
 from bench.settings import ROOT
 from ecsdrop.aws.bucket import SpecBucket, SpecObject
+from ecsdrop.contract import JsonModel
 from ecsdrop.deploy.load import load
+from ecsdrop.deploy.results import (
+    LoadBalancerResult,
+    LockResult,
+    NetworkResult,
+    SecurityGroups,
+    ServiceResult,
+    TaskDefinitionResult,
+)
+from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.spec import Guardrails, Installation
 
 EVENTS = ROOT / "events"
@@ -59,9 +69,10 @@ def workflow_document(environment: dict[str, str]) -> dict[str, Any]:
         Guardrails.from_environment(environment),
         installation,
     )
-    if not hasattr(state, "to_json"):
+    if not isinstance(state, WorkflowState):
         raise ValueError(f"{SPEC} does not load: {state}")
-    return {**state.to_json(), "steps": {}, "lock": {"noop": False}}
+    lock = LockResult(acquired=True, noop=False, reason=None, previous=None)
+    return {**state.to_json(), "lock": lock.to_json()}
 
 
 def step_outputs(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -80,47 +91,49 @@ def step_outputs(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "subnet-0a1b2c3d4e5f60004",
         ],
     )
-    groups = {"loadBalancer": "sg-0a1b2c3d4e5f60001", "tasks": "sg-0a1b2c3d4e5f60002"}
-    return {
-        "taskDefinition": {
-            "taskDefinitionArn": task_definition,
-            "registered": True,
-            "previousTaskDefinitionArn": None,
-            "images": {},
-        },
-        "network": {
-            "mode": "managed",
-            "vpcId": "vpc-0a1b2c3d4e5f60001",
-            "vpcCidr": "10.0.0.0/16",
-            "publicSubnetIds": public,
-            "privateSubnetIds": private,
-            "natGatewayIds": ["nat-0a1b2c3d4e5f60001"],
-            "securityGroups": groups,
-            "taskSubnetIds": private,
-            "taskSecurityGroupIds": [groups["tasks"]],
-            "assignPublicIp": False,
-            "planDigest": "0" * 64,
-        },
-        "loadBalancer": {
-            "type": "application",
-            "targetGroupArn": f"{elb}:targetgroup/{name}/0123456789abcdef",
-            "loadBalancerArn": f"{elb}:loadbalancer/app/{name}/0123456789abcdef",
-            "planDigest": "0" * 64,
-        },
-        "service": {
-            "serviceArn": f"{ecs}:service/{cluster}/{name}",
-            "cluster": cluster,
-            "serviceName": name,
-            "created": True,
-            "taskDefinitionArn": task_definition,
-            "ecsDeploymentId": real_event("ecs-deployment-completed.json")["detail"][
-                "deploymentId"
-            ],
-            "settled": False,
-            "deadline": 4_102_444_800,
-            "waitSeconds": 300,
-        },
+    groups = SecurityGroups(tasks="sg-0a1b2c3d4e5f60002", load_balancer="sg-0a1b2c3d4e5f60001")
+    completed = real_event("ecs-deployment-completed.json")["detail"]["deploymentId"]
+    results: dict[str, JsonModel] = {
+        "taskDefinition": TaskDefinitionResult(
+            task_definition_arn=task_definition,
+            registered=True,
+            previous_task_definition_arn=None,
+            images={},
+            log_group_digest=None,
+        ),
+        "network": NetworkResult(
+            mode="managed",
+            vpc_id="vpc-0a1b2c3d4e5f60001",
+            vpc_cidr="10.0.0.0/16",
+            availability_zones=(f"{REGION}a", f"{REGION}b"),
+            public_subnet_ids=tuple(public),
+            private_subnet_ids=tuple(private),
+            nat_gateway_ids=("nat-0a1b2c3d4e5f60001",),
+            security_groups=groups,
+            task_subnet_ids=tuple(private),
+            task_security_group_ids=(groups.tasks,),
+            assign_public_ip="DISABLED",
+            plan_digest="0" * 64,
+        ),
+        "loadBalancer": LoadBalancerResult(
+            type="application",
+            target_group_arn=f"{elb}:targetgroup/{name}/0123456789abcdef",
+            load_balancer_arn=f"{elb}:loadbalancer/app/{name}/0123456789abcdef",
+            plan_digest="0" * 64,
+        ),
+        "service": ServiceResult(
+            service_arn=f"{ecs}:service/{cluster}/{name}",
+            cluster=cluster,
+            service_name=name,
+            created=True,
+            task_definition_arn=task_definition,
+            ecs_deployment_id=completed,
+            settled=False,
+            deadline=4_102_444_800,
+            wait_seconds=300,
+        ),
     }
+    return {step: result.to_json() for step, result in results.items()}
 
 
 def after(document: dict[str, Any], *steps: str) -> dict[str, Any]:

@@ -5,15 +5,18 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ecsdrop.contract import returns_json
+from ecsdrop.deploy.results import ServiceResult
 from ecsdrop.deploy.rollout import check_rollout
+from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.observability import logger, tracer
 from ecsdrop.runtime import runtime
 
 
 @logger.inject_lambda_context(correlation_id_path="deployment.id")
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@returns_json
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> ServiceResult:
     rt = runtime(os.environ)
-    return check_rollout(
-        event["steps"]["service"], rt.ecs, rt.now(), rt.settings.rollout_check_seconds
-    )
+    service = WorkflowState.from_json(event).steps.done(ServiceResult)
+    return check_rollout(service, rt.ecs, rt.now(), rt.settings.rollout_check_seconds)

@@ -5,31 +5,37 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ecsdrop.deploy.load import start
+from ecsdrop.contract import returns_json
+from ecsdrop.deploy.load import load
+from ecsdrop.deploy.results import Ignored
+from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.observability import logger, tracer
 from ecsdrop.runtime import runtime
 
 
 @logger.inject_lambda_context(correlation_id_path="execution.name")
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@returns_json
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> WorkflowState | Ignored:
     rt = runtime(os.environ)
-    document = start(
+    document = load(
         event["input"],
         event["execution"],
-        bucket=rt.bucket,
-        guardrails=rt.guardrails,
-        installation=rt.installation,
+        rt.bucket,
+        rt.guardrails,
+        rt.installation,
         store=rt.store,
     )
-    deployment = document.get("deployment") or {}
+    if isinstance(document, Ignored):
+        logger.info("event ignored", extra={"ignored": document.ignored})
+        return document
+    deployment = document.deployment
     logger.info(
         "spec loaded",
         extra={
-            "service": deployment.get("service"),
-            "action": deployment.get("action"),
-            "specDigest": deployment.get("specDigest"),
-            "ignored": document.get("ignored"),
+            "service": deployment.service,
+            "action": deployment.action,
+            "specDigest": deployment.spec_digest,
         },
     )
     return document

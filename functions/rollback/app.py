@@ -6,6 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ecsdrop.contract import returns_json
+from ecsdrop.deploy.results import RollbackResult, TeardownResult
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.deploy.teardown import undo
 from ecsdrop.observability import logger, tracer
@@ -14,8 +16,11 @@ from ecsdrop.runtime import runtime
 
 @logger.inject_lambda_context(correlation_id_path="deployment.id")
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@returns_json
+def lambda_handler(
+    event: dict[str, Any], context: LambdaContext
+) -> RollbackResult | TeardownResult:
     rt = runtime(os.environ)
     result = undo(WorkflowState.from_json(event), rt.teardown)
-    logger.info("undone", extra=result)
+    logger.info("undone", extra=result.to_json())
     return result

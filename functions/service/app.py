@@ -5,6 +5,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ecsdrop.contract import returns_json
+from ecsdrop.deploy.results import AdmissionWait, ServiceResult
 from ecsdrop.deploy.service import deploy_service
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.observability import logger, tracer
@@ -13,12 +15,13 @@ from ecsdrop.runtime import runtime
 
 @logger.inject_lambda_context(correlation_id_path="deployment.id")
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@returns_json
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> ServiceResult | AdmissionWait:
     rt = runtime(os.environ)
     state = WorkflowState.from_json(event)
     ledger = rt.ledger(state.deployment.id)
     return rt.with_admission(
-        state.step("service"),
+        state.steps.service,
         lambda ecs: deploy_service(
             state,
             ecs,

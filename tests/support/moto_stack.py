@@ -17,7 +17,7 @@ import boto3
 
 from ecsdrop.aws.clients import AwsClients
 from ecsdrop.deploy.finish import conclude
-from ecsdrop.deploy.load import load, start
+from ecsdrop.deploy.load import load
 from ecsdrop.deploy.load_balancer import ensure_load_balancer
 from ecsdrop.deploy.lock import begin
 from ecsdrop.deploy.network import network_step
@@ -153,7 +153,7 @@ class MotoStack:
             rt.bucket,
             rt.reporter,
             rt.ownership,
-        )
+        ).to_json()
         return state
 
     def step(self, state: dict[str, Any], name: str) -> dict[str, Any]:
@@ -167,8 +167,8 @@ class MotoStack:
         elif name == "network":
             # as the workflow does: build, then look again while NAT gateways are pending
             result = network_step(current, lambda: rt.ec2, ledger)
-            while result.get("natPending"):
-                current = replace(current, steps={**current.steps, "network": result})
+            while result.nat_pending:
+                current = replace(current, steps=replace(current.steps, network=result))
                 result = network_step(current, lambda: rt.ec2, ledger)
         elif name == "loadBalancer":
             result = ensure_load_balancer(current, lambda: rt.elbv2, ledger)
@@ -176,8 +176,8 @@ class MotoStack:
             result = deploy_service(
                 current, rt.ecs, rt.autoscaling, ledger, now=time.time(), check_seconds=300
             )
-        state["steps"][name] = result
-        return result
+        state["steps"][name] = result.to_json()
+        return state["steps"][name]  # type: ignore[no-any-return]
 
     def deploy(self, text: str, key: str = "specs/scorekeep.yaml") -> dict[str, Any]:
         """The happy path up to and including Record (the rollout is taken as settled)."""
@@ -187,7 +187,8 @@ class MotoStack:
             return state
         for name in ("taskDefinition", "network", "loadBalancer", "service"):
             self.step(state, name)
-        state["report"] = conclude({"outcome": "SUCCEEDED", "state": state}, self.runtime.reporter)
+        reported = conclude({"outcome": "SUCCEEDED", "state": state}, self.runtime.reporter)
+        state["report"] = reported.to_json()
         return state
 
     def delete(self, key: str = "specs/scorekeep.yaml") -> dict[str, Any]:
@@ -198,14 +199,9 @@ class MotoStack:
         event = copy.deepcopy(real_event("s3-object-deleted.json"))
         event["detail"]["bucket"]["name"] = BUCKET
         event["detail"]["object"].update({"key": key, "version-id": marker})
-        loaded = start(
-            event,
-            self.execution(),
-            bucket=rt.bucket,
-            guardrails=rt.guardrails,
-            installation=rt.installation,
-            store=rt.store,
-        )
+        loaded = load(
+            event, self.execution(), rt.bucket, rt.guardrails, rt.installation, store=rt.store
+        ).to_json()
         if "ignored" in loaded:
             return loaded
         loaded["lock"] = begin(
@@ -214,16 +210,16 @@ class MotoStack:
             rt.bucket,
             rt.reporter,
             rt.ownership,
-        )
+        ).to_json()
         if loaded["lock"]["noop"]:
             return loaded
-        loaded["teardown"] = undo(WorkflowState.from_json(loaded), rt.teardown)
-        loaded["report"] = conclude({"outcome": "DELETE", "state": loaded}, rt.reporter)
+        loaded["teardown"] = undo(WorkflowState.from_json(loaded), rt.teardown).to_json()
+        loaded["report"] = conclude({"outcome": "DELETE", "state": loaded}, rt.reporter).to_json()
         return loaded
 
     def fail_and_roll_back(self, state: dict[str, Any], error: str = "X") -> dict[str, Any]:
         entries = self.runtime.ledger(state["deployment"]["id"]).entries()
-        report = roll_back(entries, self.runtime.gateways).to_json()
+        report = roll_back(entries, self.runtime.gateways).result().to_json()
         state["rollback"] = report
         state["error"] = {
             "Error": error,
@@ -231,7 +227,7 @@ class MotoStack:
         }
         state["report"] = conclude(
             {"outcome": report["outcome"], "state": state}, self.runtime.reporter
-        )
+        ).to_json()
         return state
 
     # ------------------------------------------------------------------ observations

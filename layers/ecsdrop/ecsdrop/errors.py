@@ -59,6 +59,11 @@ class PolicyError(EcsdropError, ValueError):
         super().__init__("\n".join(p.describe() for p in self.problems) or "invalid policy")
 
 
+class ContractError(EcsdropError):
+    """A document between the workflow's steps does not have the shape its model states
+    (ecsdrop.contract): a field missing, or a step's result that is not there yet."""
+
+
 class ConfigurationError(EcsdropError):
     """The function's environment lacks a variable it needs (a template wiring mistake)."""
 

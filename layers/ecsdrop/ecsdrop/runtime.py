@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from ecsdrop.aws.clients import AwsClients
 
@@ -30,14 +30,18 @@ if TYPE_CHECKING:
     from ecsdrop.aws.logs import Logs
     from ecsdrop.aws.store import StateStore
     from ecsdrop.aws.tokens import TaskTokens
+    from ecsdrop.contract import JsonModel
     from ecsdrop.deploy.finish import Reporter
     from ecsdrop.deploy.ledger import Ledger
     from ecsdrop.deploy.ownership import Ownership
     from ecsdrop.deploy.plan import Planner
+    from ecsdrop.deploy.results import AdmissionWait
     from ecsdrop.deploy.rollback import Gateways
     from ecsdrop.deploy.teardown import Teardown
     from ecsdrop.settings import InstallationSettings, WorkflowSettings
     from ecsdrop.spec import Guardrails, Installation
+
+S = TypeVar("S")
 
 
 @dataclass
@@ -100,21 +104,24 @@ class Runtime:
         return Planner(self.bucket, self.guardrails, self.installation, running, self.publisher)
 
     def with_admission(
-        self, previous: Mapping[str, Any], step: Callable[[Ecs], dict[str, Any]]
-    ) -> dict[str, Any]:
+        self, previous: JsonModel | None, step: Callable[[Ecs], S]
+    ) -> S | AdmissionWait:
         """Run a step whose ECS writes take turns (ecsdrop.aws.admission). A turn too far off
-        ends the step early with ``{"admission": turn}``: the workflow waits for it and runs
-        the step again, which then holds that turn (``previous`` is the step's last result)."""
+        ends the step early with an AdmissionWait: the workflow waits for it and runs the
+        step again, which then holds that turn (``previous`` is the step's last result)."""
         from ecsdrop.aws.admission import Admission, Turn
         from ecsdrop.aws.ecs import Ecs
+        from ecsdrop.deploy.results import AdmissionTurn, AdmissionWait
         from ecsdrop.errors import AdmissionDeferred
 
-        held = Turn.from_json(previous.get("admission"))
-        admission = Admission(self.clients.dynamodb, self.workflow.table_name, held=held)
+        waited = previous.admission.to_json() if isinstance(previous, AdmissionWait) else None
+        admission = Admission(
+            self.clients.dynamodb, self.workflow.table_name, held=Turn.from_json(waited)
+        )
         try:
             return step(Ecs(self.clients.ecs, admission))
         except AdmissionDeferred as deferred:
-            return {"admission": deferred.turn.to_json(self.now())}
+            return AdmissionWait(AdmissionTurn.from_json(deferred.turn.to_json(self.now())))
 
     @cached_property
     def ecs(self) -> Ecs:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from moto.ecs.models import ecs_backends
 
+from ecsdrop.deploy.results import AwaitingRollout, ServiceResult
 from ecsdrop.deploy.rollout import await_rollout, check_rollout, on_deployment_event
 from ecsdrop.errors import DeadlineExceededError, DeploymentFailedError, LockHeldError
 from tests.support.moto_stack import ACCOUNT, REGION, MotoStack, example, real_event
+from tests.support.results import ROLLING_OUT
 
 
 def test_a_second_deployment_of_a_busy_service_is_told_to_wait(stack: MotoStack) -> None:
@@ -69,15 +73,13 @@ def test_an_ecs_event_arriving_before_the_token_is_kept_for_the_wait(stack: Moto
     assert outcome is not None
     assert outcome["eventName"] == "SERVICE_DEPLOYMENT_COMPLETED"
     # The wait finds the verdict at once instead of parking on the token.
-    result = await_rollout("token-1", {"ecsDeploymentId": "ecs-svc/123"}, store, tokens)
-    assert result == {"waiting": False}
+    result = await_rollout("token-1", ROLLING_OUT, store, tokens)
+    assert result == AwaitingRollout(waiting=False)
 
 
 def test_a_token_stored_first_is_found_by_the_event(stack: MotoStack) -> None:
     store, tokens = stack.runtime.store, stack.runtime.tokens
-    assert await_rollout("token-1", {"ecsDeploymentId": "ecs-svc/123"}, store, tokens) == {
-        "waiting": True
-    }
+    assert await_rollout("token-1", ROLLING_OUT, store, tokens) == AwaitingRollout(waiting=True)
     event = real_event("ecs-deployment-failed.json")
     assert on_deployment_event(event, store, tokens) == "resumed"
 
@@ -90,15 +92,15 @@ def test_progress_events_are_ignored(stack: MotoStack) -> None:
 
 def test_polling_settles_a_completed_rollout_whose_event_was_lost(stack: MotoStack) -> None:
     state = stack.deploy(example("scorekeep.yaml"))
-    service_step = state["steps"]["service"]
+    service_step = ServiceResult.from_json(state["steps"]["service"])
     checked = check_rollout(service_step, stack.runtime.ecs, now=0, check_seconds=300)
-    assert checked["settled"] is True
-    assert checked["via"] == "poll"
+    assert checked == replace(service_step, settled=True, via="poll")
 
 
 def test_polling_a_rollout_ecs_replaced_is_a_failure(stack: MotoStack) -> None:
     state = stack.deploy(example("scorekeep.yaml"))
-    gone = {**state["steps"]["service"], "ecsDeploymentId": "ecs-svc/replaced"}
+    service_step = ServiceResult.from_json(state["steps"]["service"])
+    gone = replace(service_step, ecs_deployment_id="ecs-svc/replaced")
     with pytest.raises(DeploymentFailedError, match="rolled back"):
         check_rollout(gone, stack.runtime.ecs, now=0, check_seconds=300)
 
@@ -107,16 +109,16 @@ def test_polling_an_unfinished_rollout_waits_until_the_deadline_then_fails(
     stack: MotoStack,
 ) -> None:
     state = stack.deploy(example("scorekeep.yaml"))
-    service_step = state["steps"]["service"]
+    service_step = ServiceResult.from_json(state["steps"]["service"])
     # moto's ECS deployments are static: put this one mid-rollout, as ECS would show it.
     backend = ecs_backends[ACCOUNT][REGION]
     backend.services["ecsdrop:scorekeep"].deployments[0]["rolloutState"] = "IN_PROGRESS"
 
     waiting = check_rollout(
-        service_step, stack.runtime.ecs, now=service_step["deadline"] - 100, check_seconds=300
+        service_step, stack.runtime.ecs, now=service_step.deadline - 100, check_seconds=300
     )
-    assert (waiting["settled"], waiting["waitSeconds"]) == (False, 100)
+    assert (waiting.settled, waiting.wait_seconds) == (False, 100)
     with pytest.raises(DeadlineExceededError):
         check_rollout(
-            service_step, stack.runtime.ecs, now=service_step["deadline"] + 1, check_seconds=300
+            service_step, stack.runtime.ecs, now=service_step.deadline + 1, check_seconds=300
         )

@@ -46,14 +46,14 @@ def _private_routes(ec2: Any, vpc_id: str) -> dict[str, str | None]:
 def _built(stack: MotoStack) -> tuple[WorkflowState, dict[str, Any]]:
     state = WorkflowState.from_json(stack.start(example("scorekeep.yaml")))
     ledger = stack.runtime.ledger(state.deployment.id)
-    return state, network_step(state, lambda: stack.runtime.ec2, ledger)
+    return state, network_step(state, lambda: stack.runtime.ec2, ledger).to_json()
 
 
 def _check(stack: MotoStack, state: WorkflowState, built: dict[str, Any]) -> dict[str, Any]:
     looked = WorkflowState.from_json({**state.to_json(), "steps": {"network": built}})
     return network_step(
         looked, lambda: stack.runtime.ec2, stack.runtime.ledger(state.deployment.id)
-    )
+    ).to_json()
 
 
 def test_a_new_nat_gateway_leaves_the_private_subnets_unrouted_until_it_is_available(

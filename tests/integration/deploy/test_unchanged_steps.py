@@ -31,13 +31,13 @@ def test_an_image_redeploy_builds_no_logs_ec2_or_elbv2_client(stack: MotoStack) 
     task = register_task_definition(
         state, rt.ecs, rt.ecr, no_client("logs"), ledger, installation=rt.installation
     )
-    assert task["registered"] is True  # the new image: a new revision
-    assert task["logGroupDigest"] == first["steps"]["taskDefinition"]["logGroupDigest"]
+    assert task.registered is True  # the new image: a new revision
+    assert task.log_group_digest == first["steps"]["taskDefinition"]["logGroupDigest"]
     network = network_step(state, no_client("ec2"), ledger)
-    assert network == first["steps"]["network"]
-    with_network = WorkflowState.from_json({**state.to_json(), "steps": {"network": network}})
+    assert network.to_json() == first["steps"]["network"]
+    with_network = replace(state, steps=replace(state.steps, network=network))
     load_balancer = ensure_load_balancer(with_network, no_client("elbv2"), ledger)
-    assert load_balancer == first["steps"]["loadBalancer"]
+    assert load_balancer.to_json() == first["steps"]["loadBalancer"]
     kinds = {entry["kind"] for entry in ledger.entries()}
     assert kinds == {"task-definition"}  # nothing else made or changed
 

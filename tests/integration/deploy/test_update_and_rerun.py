@@ -39,8 +39,8 @@ def test_a_redelivered_event_for_the_deployed_version_is_a_no_op(stack: MotoStac
     event = stack.s3_event(first["deployment"]["spec_key"], first["deployment"]["spec_version_id"])
     again = load(event, stack.execution(), rt.bucket, rt.guardrails, rt.installation)
     lock = begin(again, rt.store, rt.bucket, rt.reporter, rt.ownership)
-    assert lock["noop"] is True
-    assert lock["reason"] == "this spec version is already deployed"
+    assert lock.noop is True
+    assert lock.reason == "this spec version is already deployed"
     assert stack.published() == []  # no STARTED for a no-op
     assert isinstance(again, WorkflowState)
 
@@ -60,8 +60,8 @@ def test_an_older_version_delivered_after_a_newer_upload_is_superseded(stack: Mo
         rt.installation,
     )
     lock = begin(state, rt.store, rt.bucket, rt.reporter, rt.ownership)
-    assert lock["noop"] is True
-    assert lock["reason"].startswith("superseded")
+    assert lock.noop is True
+    assert (lock.reason or "").startswith("superseded")
 
 
 def test_a_new_image_registers_a_new_revision_and_updates_the_service(

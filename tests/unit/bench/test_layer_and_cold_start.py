@@ -9,6 +9,8 @@ from bench.first_events import first_events
 from bench.lambda_env import template_variables
 from bench.layer import breakdown, entry_group, reductions, tree_bytes
 from bench.settings import TEMPLATE
+from ecsdrop.deploy.results import ServiceResult
+from ecsdrop.deploy.state import WorkflowState
 from localcloud.template.loader import load_template
 
 
@@ -91,6 +93,20 @@ def test_every_function_has_a_first_event() -> None:
     assert set(service["steps"]) == {"taskDefinition", "network"}
     assert events["LoadSpecFunction"]["input"]["source"] == "aws.s3"
     assert events["FinishFunction"]["state"]["deployment"]["service"] == "scorekeep"
+
+
+def test_the_workflow_steps_first_events_are_documents_their_models_read() -> None:
+    # a probe whose event the handler cannot read measures an error path, not a cold start
+    events = first_events(template_variables(load_template(TEMPLATE), "LoadSpecFunction"))
+    documents = [e for e in events.values() if "deployment" in e and "spec" in e]
+    documents.append(events["FinishFunction"]["state"])
+    assert len(documents) == 8
+    read = [WorkflowState.from_json(d) for d in documents]
+    assert all(state.lock is not None and state.lock.acquired for state in read[1:])
+    assert isinstance(
+        WorkflowState.from_json(events["CheckRolloutFunction"]).steps.service, ServiceResult
+    )
+    assert ServiceResult.from_json(events["AwaitRolloutFunction"]["service"]).ecs_deployment_id
 
 
 def test_package_import_times_count_every_root_of_the_process() -> None:

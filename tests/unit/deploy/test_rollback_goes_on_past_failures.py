@@ -63,7 +63,9 @@ def test_an_entry_without_a_kind_or_an_id_is_named_by_what_it_has() -> None:
     report = roll_back(ledger, gateways(logs))
 
     assert logs.deleted == ["/ecsdrop/last", "/ecsdrop/first"]
-    assert report.left == ["deleted (no kind) (no id): KeyError: 'kind'"]
+    assert report.left == [
+        "deleted (no kind) (no id): ContractError: LedgerEntry: id, kind missing"
+    ]
 
 
 @pytest.mark.parametrize("interrupt", [KeyboardInterrupt(), SystemExit(1)])

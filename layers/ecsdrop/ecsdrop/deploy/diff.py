@@ -159,12 +159,13 @@ def _resources(spec: Spec, deployed: dict[str, Any]) -> Resources:
     network = unchanged_network(spec, deployed)
     if network is None:
         return placeholders
-    load_balancer = unchanged_load_balancer(spec, deployed, network) or {}
-    target_group = load_balancer.get("targetGroupArn") or placeholders.target_group_arn
+    load_balancer = unchanged_load_balancer(spec, deployed, network)
+    recorded = load_balancer.target_group_arn if load_balancer else None
+    target_group = recorded or placeholders.target_group_arn
     return Resources(
         task_definition_arn=placeholders.task_definition_arn,
-        subnet_ids=tuple(network["taskSubnetIds"]),
-        security_group_ids=tuple(network["taskSecurityGroupIds"]),
+        subnet_ids=network.task_subnet_ids,
+        security_group_ids=network.task_security_group_ids,
         target_group_arn=target_group if spec.has_load_balancer else None,
     )
 

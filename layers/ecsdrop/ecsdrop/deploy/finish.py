@@ -23,6 +23,16 @@ from ecsdrop.aws.bucket import SpecBucket
 from ecsdrop.aws.events import EventPublisher
 from ecsdrop.aws.store import StateStore
 from ecsdrop.deploy.load import owner_key, service_name_near, service_name_of, source_of
+from ecsdrop.deploy.results import (
+    CaughtError,
+    LoadBalancerResult,
+    NetworkResult,
+    Report,
+    RollbackResult,
+    ServiceResult,
+    TaskDefinitionResult,
+    TeardownResult,
+)
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.errors import AwsError, DeleteFailedError, TransientAwsError
 from ecsdrop.observability import logger
@@ -56,13 +66,10 @@ class Reporter:
         self._attempt("write the status object", lambda: self.bucket.write_status(service, status))
         self._attempt("publish the event", lambda: self.publisher.publish(detail, []))
 
-    def succeeded(self, state: WorkflowState) -> dict[str, Any]:
+    def succeeded(self, state: WorkflowState) -> Report:
         """Record what runs now, free the lock, announce it."""
         deployment = state.deployment
-        network = state.step("network")
-        load_balancer = state.step("loadBalancer")
-        task = state.step("taskDefinition")
-        service = state.step("service")
+        task = state.steps.done(TaskDefinitionResult)
         current = {
             "status": SUCCEEDED,
             "service": deployment.service,
@@ -71,12 +78,13 @@ class Reporter:
             "specKey": deployment.spec_key,
             "specVersionId": deployment.spec_version_id,
             "specDigest": deployment.spec_digest,
-            "taskDefinitionArn": task.get("taskDefinitionArn"),
-            "images": task.get("images", {}),
-            "logGroupDigest": task.get("logGroupDigest"),
-            "serviceArn": service.get("serviceArn"),
-            "network": network,
-            "loadBalancer": load_balancer,
+            "taskDefinitionArn": task.task_definition_arn,
+            "images": task.images,
+            "logGroupDigest": task.log_group_digest,
+            "serviceArn": state.steps.done(ServiceResult).service_arn,
+            # what the next run reuses when the spec plans the same (no EC2 or ELB call)
+            "network": state.steps.done(NetworkResult).to_json(),
+            "loadBalancer": state.steps.done(LoadBalancerResult).to_json(),
             "triggers": state.spec.triggers,
             # the complete spec that runs (images as deployed): what diff compares with, and
             # what deleting the spec tears down by
@@ -87,29 +95,29 @@ class Reporter:
         self.store.set_triggers(deployment.service, state.spec.triggers)
         return self._finish(state, _detail(state, SUCCEEDED, self.region))
 
-    def no_op(self, state: WorkflowState) -> dict[str, Any]:
+    def no_op(self, state: WorkflowState) -> Report:
         """Nothing to deploy (a duplicate event, a superseded upload): free the lock quietly."""
         deployment = state.deployment
-        result: dict[str, Any] = {"state": NOOP, "reason": state.lock.get("reason")}
+        reason = state.lock.reason if state.lock else None
         failure = self._attempt(
             "release the lock", lambda: self.store.release_lock(deployment.service, deployment.id)
         )
-        return {**result, "unreported": [failure]} if failure else result
+        return _reported({"state": NOOP, "reason": reason}, [failure] if failure else [])
 
     def failed(
         self,
         state: WorkflowState,
         outcome: str,
-        error: dict[str, Any],
-        rollback: dict[str, Any] | None = None,
-        rollback_error: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
+        error: CaughtError | None,
+        rollback: RollbackResult | None = None,
+        rollback_error: CaughtError | None = None,
+    ) -> Report:
         """A run that failed after it started: rolled back, or not (ROLLBACK_FAILED)."""
         detail = _detail(state, outcome, self.region)
         detail.update(_error_fields(error))
         if rollback:
-            detail["rolledBack"] = rollback.get("undone", [])
-            detail["leftBehind"] = rollback.get("left", [])
+            detail["rolledBack"] = list(rollback.undone)
+            detail["leftBehind"] = list(rollback.left)
         elif rollback_error:
             stopped = _error_fields(rollback_error)
             detail["rolledBack"] = []
@@ -117,17 +125,17 @@ class Reporter:
                 f"the rollback stopped ({stopped['error']}: {stopped['cause']}): what the "
                 f"ledger of deployment {state.deployment.id} lists may be left behind"
             ]
-        failures = self._restore_record(state) if state.lock.get("acquired") else []
+        failures = self._restore_record(state) if state.lock and state.lock.acquired else []
         return self._finish(state, detail, failures)
 
     def ended(
-        self, state: WorkflowState, teardown: dict[str, Any] | None, error: dict[str, Any] | None
-    ) -> dict[str, Any]:
+        self, state: WorkflowState, teardown: TeardownResult | None, error: CaughtError | None
+    ) -> Report:
         """A deletion's end: record what is left of the service (nothing, what still runs,
         or what could not be removed), stop its ECR redeploys, free the lock, announce it."""
         deployment = state.deployment
-        previous: dict[str, Any] = state.lock.get("previous") or {}
-        outcome = DELETE_FAILED if error or not teardown else str(teardown["outcome"])
+        previous = state.previous
+        outcome = DELETE_FAILED if error or not teardown else teardown.outcome
         detail = _detail(state, outcome, self.region)
         detail["taskDefinition"]["previous"] = previous.get("taskDefinitionArn")
         detail["taskDefinition"]["previousRevision"] = _revision(previous.get("taskDefinitionArn"))
@@ -140,10 +148,10 @@ class Reporter:
                 f"left; `ecsdrop delete {deployment.service}` tries again"
             ]
         elif outcome == RETAINED:
-            detail["retained"] = list((teardown or {}).get("retained", []))
+            detail["retained"] = list((teardown.retained if teardown else None) or ())
         else:
-            detail["deleted"] = list((teardown or {}).get("deleted", []))
-            detail["leftBehind"] = list((teardown or {}).get("left", []))
+            detail["deleted"] = list((teardown.deleted if teardown else None) or ())
+            detail["leftBehind"] = list((teardown.left if teardown else None) or ())
         if outcome == DELETE_FAILED and not error:
             detail["error"] = DeleteFailedError.__name__
             detail["cause"] = "; ".join(detail["leftBehind"])
@@ -175,8 +183,12 @@ class Reporter:
         return self._finish(state, detail, [failure] if failure else [])
 
     def rejected_or_failed_early(
-        self, event: dict[str, Any], execution: dict[str, Any], outcome: str, error: dict[str, Any]
-    ) -> dict[str, Any]:
+        self,
+        event: dict[str, Any],
+        execution: dict[str, Any],
+        outcome: str,
+        error: CaughtError | None,
+    ) -> Report:
         """A run that ended before it had a valid spec or the lock: nothing to release."""
         try:
             source = source_of(event)
@@ -207,13 +219,13 @@ class Reporter:
                 "publish the event", lambda: self.publisher.publish(detail, [])
             )
             failures = [published] if published else []
-        return {**detail, "unreported": failures} if failures else detail
+        return _reported(detail, failures)
 
     def _restore_record(self, state: WorkflowState) -> list[str]:
         """A run that recorded itself as what runs, then failed (a failure late in the
         Record step), puts the previous record and triggers back."""
         deployment = state.deployment
-        previous = state.lock.get("previous")
+        previous = state.lock.previous if state.lock else None
 
         def restore() -> None:
             if self.store.restore_state(deployment.service, deployment.id, previous):
@@ -224,7 +236,7 @@ class Reporter:
 
     def _finish(
         self, state: WorkflowState, detail: dict[str, Any], failures: list[str] | None = None
-    ) -> dict[str, Any]:
+    ) -> Report:
         """Free the lock first: whatever fails after, the next deployment is not blocked."""
         deployment = state.deployment
         failures = list(failures or [])
@@ -233,9 +245,9 @@ class Reporter:
         )
         failures += [released] if released else []
         resources = [r for r in [detail.get("serviceArn")] if r]
-        owns = may_report_status(owner_key(state.lock.get("previous")), deployment.spec_key)
+        owns = may_report_status(owner_key(state.previous), deployment.spec_key)
         failures += self._report(deployment.service, detail, resources, status=owns)
-        return {**detail, "unreported": failures} if failures else detail
+        return _reported(detail, failures)
 
     def _owns_status(self, service: str, key: str) -> bool:
         """Whether a run from ``key`` may write the service's status object: not when
@@ -270,6 +282,11 @@ class Reporter:
         return None
 
 
+def _reported(detail: dict[str, Any], failures: list[str]) -> Report:
+    """Finish's result: the detail, and the bookkeeping that failed (when some did)."""
+    return Report.from_json({**detail, "unreported": failures} if failures else detail)
+
+
 def may_report_status(owner: str | None, key: str) -> bool:
     """A run may write the service's status object unless another key owns the service."""
     return owner is None or owner == key
@@ -278,8 +295,11 @@ def may_report_status(owner: str | None, key: str) -> bool:
 def _detail(state: WorkflowState, outcome: str, region: str) -> dict[str, Any]:
     """The "Deployment State Change" event's detail (docs/events.md), also the status object."""
     deployment = state.deployment
-    task = state.step("taskDefinition")
-    load_balancer = state.step("loadBalancer")
+    task = state.steps.maybe(TaskDefinitionResult)
+    load_balancer = state.steps.maybe(LoadBalancerResult)
+    service = state.steps.maybe(ServiceResult)
+    current = task.task_definition_arn if task else None
+    previous = task.previous_task_definition_arn if task else None
     finished = _now()
     return {
         "state": outcome,
@@ -288,7 +308,7 @@ def _detail(state: WorkflowState, outcome: str, region: str) -> dict[str, Any]:
         "cluster": deployment.cluster,
         "deploymentId": deployment.id,
         "executionArn": deployment.execution_arn,
-        "serviceArn": state.step("service").get("serviceArn"),
+        "serviceArn": service.service_arn if service else None,
         "trigger": deployment.trigger,
         "spec": {
             "key": deployment.spec_key,
@@ -296,12 +316,12 @@ def _detail(state: WorkflowState, outcome: str, region: str) -> dict[str, Any]:
             "digest": deployment.spec_digest,
         },
         "taskDefinition": {
-            "previous": task.get("previousTaskDefinitionArn"),
-            "current": task.get("taskDefinitionArn"),
-            "revision": _revision(task.get("taskDefinitionArn")),
-            "previousRevision": _revision(task.get("previousTaskDefinitionArn")),
+            "previous": previous,
+            "current": current,
+            "revision": _revision(current),
+            "previousRevision": _revision(previous),
         },
-        "loadBalancerDnsName": load_balancer.get("dnsName"),
+        "loadBalancerDnsName": load_balancer.dns_name if load_balancer else None,
         "startedAt": deployment.started_at,
         "finishedAt": finished,
         "durationSeconds": _duration(deployment.started_at, finished),
@@ -328,9 +348,11 @@ def _not_recorded(detail: dict[str, Any], service: str, error: AwsError) -> dict
     }
 
 
-def _error_fields(error: dict[str, Any]) -> dict[str, Any]:
+def _error_fields(error: CaughtError | None) -> dict[str, Any]:
     """Step Functions' Catch gives {Error, Cause}; a Lambda error's Cause is JSON."""
-    cause = error.get("Cause") or ""
+    if error is None:
+        return {"error": None, "cause": ""}
+    cause = error.cause or ""
     message = cause
     try:
         parsed = json.loads(cause)
@@ -338,7 +360,7 @@ def _error_fields(error: dict[str, Any]) -> dict[str, Any]:
             message = parsed.get("errorMessage", cause)
     except ValueError:
         pass
-    return {"error": error.get("Error"), "cause": message}
+    return {"error": error.error, "cause": message}
 
 
 def _revision(arn: str | None) -> int | None:
@@ -372,20 +394,25 @@ def _duration(started: str | None, finished: str) -> float | None:
     return round((end - start).total_seconds(), 3)
 
 
-def conclude(payload: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
-    """The Finish step: report the run's outcome the way it ended."""
+def conclude(payload: dict[str, Any], reporter: Reporter) -> Report:
+    """The Finish step: report the run's outcome the way it ended. ``payload`` is what the
+    state machine's Finish states pass: the outcome, and the workflow's state (or, before
+    the spec was loaded, the event and the execution), and the error that ended it when
+    it is not in the state (the Refused state's)."""
     outcome = payload["outcome"]
+    given = payload.get("error")
+    error = CaughtError.from_json(given) if given else None
     if "state" not in payload:  # ended before the spec was loaded
         return reporter.rejected_or_failed_early(
-            payload["event"], payload["execution"], outcome, payload.get("error") or {}
+            payload["event"], payload["execution"], outcome, error
         )
-    raw = payload["state"]
-    state = WorkflowState.from_json(raw)
+    state = WorkflowState.from_json(payload["state"])
     if outcome == SUCCEEDED:
         return reporter.succeeded(state)
     if outcome == NOOP:
         return reporter.no_op(state)
     if outcome == DELETE:
-        return reporter.ended(state, raw.get("teardown"), raw.get("error"))
-    error = payload.get("error") or raw.get("error") or {}
-    return reporter.failed(state, outcome, error, raw.get("rollback"), raw.get("rollbackError"))
+        return reporter.ended(state, state.teardown, state.error)
+    return reporter.failed(
+        state, outcome, error or state.error, state.rollback, state.rollback_error
+    )

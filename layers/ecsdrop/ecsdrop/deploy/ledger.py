@@ -6,10 +6,12 @@ leaves an exact account of what to undo. Entries are idempotent per (kind, id).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from ecsdrop.aws.store import StateStore
+from ecsdrop.contract import JsonModel, flattened
 from ecsdrop.spec.model import Spec
 from ecsdrop.spec.render import TAG_DEPLOYMENT, ecsdrop_tags
 
@@ -49,6 +51,24 @@ class Changed(StrEnum):
     LISTENER_SETTINGS = "listener-settings"
 
 
+CREATED = "created"
+CHANGED = "changed"
+INTENDED = "intended"
+
+
+@dataclass(frozen=True)
+class LedgerEntry(JsonModel):
+    """One line of the ledger: a resource this run created, changed (with the value to put
+    back) or was about to create (``intended``: rollback skips it)."""
+
+    kind: str  # a Created or Changed value (an intent's: "<created kind>-intent")
+    id: str
+    action: str  # CREATED | CHANGED | INTENDED
+    previous: Any = None  # what rollback restores a changed resource to
+    # what the undo needs besides the id (a service's cluster, a gateway's VPC...)
+    details: dict[str, Any] = flattened()  # noqa: RUF009 -- a field(), as dataclasses wants
+
+
 class Ledger:
     def __init__(self, store: StateStore, deployment_id: str) -> None:
         self._store = store
@@ -57,7 +77,7 @@ class Ledger:
     def created(self, kind: Created, resource_id: str, **details: Any) -> None:
         """This run created the resource; rollback deletes it."""
         self._store.record(
-            self.deployment_id, kind.value, resource_id, {"action": "created", **details}
+            self.deployment_id, kind.value, resource_id, {"action": CREATED, **details}
         )
 
     def changed(self, kind: Changed, resource_id: str, previous: Any, **details: Any) -> None:
@@ -66,7 +86,7 @@ class Ledger:
             self.deployment_id,
             kind.value,
             resource_id,
-            {"action": "changed", "previous": previous, **details},
+            {"action": CHANGED, "previous": previous, **details},
         )
 
     def intend(self, kind: Created, name: str) -> None:
@@ -74,7 +94,7 @@ class Ledger:
         A resource found under that name later in the run is then this run's, even when
         the step stopped between creating and recording it (for resources whose tags the
         step cannot read). Rollback skips these entries."""
-        self._store.record(self.deployment_id, f"{kind.value}-intent", name, {"action": "intended"})
+        self._store.record(self.deployment_id, f"{kind.value}-intent", name, {"action": INTENDED})
 
     def intended(self, kind: Created, name: str) -> bool:
         return any(e["kind"] == f"{kind.value}-intent" and e["id"] == name for e in self.entries())

@@ -15,6 +15,7 @@ from typing import Any
 
 from ecsdrop.aws.bucket import SpecBucket
 from ecsdrop.aws.store import StateStore
+from ecsdrop.deploy.results import Ignored
 from ecsdrop.deploy.state import DELETE, DEPLOY, Deployment, WorkflowState
 from ecsdrop.errors import LockHeldError, SpecError
 from ecsdrop.spec import Guardrails, Installation, Spec, validate
@@ -95,22 +96,6 @@ def owner_key(current: dict[str, Any] | None) -> str | None:
     return str(key) if key else None
 
 
-def start(
-    event: dict[str, Any],
-    execution: dict[str, Any],
-    *,
-    bucket: SpecBucket,
-    guardrails: Guardrails,
-    installation: Installation,
-    store: StateStore,
-) -> dict[str, Any]:
-    """The LoadSpec step's output: the workflow's document, or ``{"ignored": why}``."""
-    loaded = load(event, execution, bucket, guardrails, installation, store=store)
-    if isinstance(loaded, WorkflowState):
-        return {**loaded.to_json(), "steps": {}, "lock": {}}
-    return loaded
-
-
 def load(
     event: dict[str, Any],
     execution: dict[str, Any],
@@ -119,9 +104,9 @@ def load(
     installation: Installation,
     *,
     store: StateStore | None = None,
-) -> WorkflowState | dict[str, Any]:
-    """The validated deployment, SpecError listing every problem of the spec, or (for a
-    delete with nothing to delete) ``{"ignored": reason}``."""
+) -> WorkflowState | Ignored:
+    """The LoadSpec step: the validated deployment, SpecError listing every problem of the
+    spec, or (for a delete with nothing to delete) why the event is ignored."""
     source = source_of(event)
     name = service_name_of(source.key)
     if source.action == DELETE:
@@ -151,24 +136,24 @@ def load(
 
 def _load_deletion(
     source: SpecSource, name: str | None, execution: dict[str, Any], store: StateStore
-) -> WorkflowState | dict[str, Any]:
+) -> WorkflowState | Ignored:
     """A deleted spec: the service's end, if the key owns a deployed service.
 
     The spec is the one that runs (recorded with the service's state). While another run
     holds the service's lock its outcome is not known yet: LockHeldError, retried.
     """
     if name is None:
-        return {"ignored": f"{source.key} is not a spec key ({KEY_RULE})"}
+        return Ignored(f"{source.key} is not a spec key ({KEY_RULE})")
     if store.lock_holder(name, live_only=True) is not None:
         raise LockHeldError(f"service {name} is being deployed; its deletion waits")
     current = store.get_state(name)
     owner = owner_key(current)
     if current is None or owner is None:
-        return {"ignored": f"no deployment of {name} runs: nothing to delete"}
+        return Ignored(f"no deployment of {name} runs: nothing to delete")
     if owner != source.key:
-        return {"ignored": f"{source.key} does not own service {name}: {owner} does"}
+        return Ignored(f"{source.key} does not own service {name}: {owner} does")
     if "spec" not in current:
-        return {"ignored": f"the state of {name} does not record its spec: delete it by hand"}
+        return Ignored(f"the state of {name} does not record its spec: delete it by hand")
     spec = Spec.from_json(current["spec"])
     deployment = _deployment(execution, spec, source, current.get("specVersionId"), source.trigger)
     return WorkflowState(deployment=deployment, spec=spec)

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ecsdrop.aws.elbv2 import Elbv2
+from ecsdrop.contract import recorded
 from ecsdrop.deploy.ledger import Changed, Created, Ledger
+from ecsdrop.deploy.results import LoadBalancerResult, NetworkResult
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.errors import LoadBalancerError
 from ecsdrop.spec.model import Spec, digest_of
@@ -27,45 +29,42 @@ _TARGET_GROUP_SETTINGS = (
 
 
 def unchanged_load_balancer(
-    spec: Spec, deployed: dict[str, Any], network: dict[str, Any]
-) -> dict[str, Any] | None:
+    spec: Spec, deployed: dict[str, Any], network: NetworkResult
+) -> LoadBalancerResult | None:
     """What the last successful deployment recorded, when the spec plans the same load
     balancing on the same network."""
-    previous = deployed.get("loadBalancer")
-    if previous and previous.get("planDigest") == _digest(spec, network):
-        return dict(previous)
+    previous = recorded(LoadBalancerResult, deployed.get("loadBalancer"))
+    if previous is not None and previous.plan_digest == _digest(spec, network):
+        return previous
     return None
 
 
-def _digest(spec: Spec, network: dict[str, Any]) -> str:
+def _digest(spec: Spec, network: NetworkResult) -> str:
     return digest_of({"plan": load_balancer_plan(spec), "network": _network_inputs(network)})
 
 
 def ensure_load_balancer(
     state: WorkflowState, elbv2: Callable[[], Elbv2], ledger: Ledger
-) -> dict[str, Any]:
+) -> LoadBalancerResult:
     """The load balancing the service binds to, built or found. ``elbv2`` is called only
     when ELB is: no load balancer, or one unchanged since the last run, makes no client."""
     plan = load_balancer_plan(state.spec)
     if plan["type"] == "none":
-        return {"type": "none"}
-    network = state.step("network")
+        return LoadBalancerResult(type="none")
+    network = state.steps.done(NetworkResult)
     unchanged = unchanged_load_balancer(state.spec, state.deployed, network)
     if unchanged is not None:
         return unchanged  # unchanged since the last successful deployment: no ELB call
     digest = _digest(state.spec, network)
     builder = LoadBalancerBuilder(state.spec, elbv2(), ledger)
-    target_group_arn = builder.target_group(plan, network["vpcId"])
+    target_group_arn = builder.target_group(plan, network.vpc_id)
     if "rule" in plan:
         result = builder.shared_rule(plan["rule"], target_group_arn)
     else:
         result = builder.load_balancer(plan, network, target_group_arn)
-    return {
-        "type": plan["type"],
-        "targetGroupArn": target_group_arn,
-        **result,
-        "planDigest": digest,
-    }
+    return LoadBalancerResult.from_json(
+        {"type": plan["type"], "targetGroupArn": target_group_arn, **result, "planDigest": digest}
+    )
 
 
 def _attributes(plan: dict[str, Any]) -> dict[str, str]:
@@ -73,12 +72,12 @@ def _attributes(plan: dict[str, Any]) -> dict[str, str]:
     return {"deregistration_delay.timeout_seconds": str(plan["deregistrationDelaySeconds"])}
 
 
-def _network_inputs(network: dict[str, Any]) -> dict[str, Any]:
+def _network_inputs(network: NetworkResult) -> dict[str, Any]:
     return {
-        "vpcId": network.get("vpcId"),
-        "publicSubnetIds": network.get("publicSubnetIds"),
-        "taskSubnetIds": network.get("taskSubnetIds"),
-        "securityGroup": (network.get("securityGroups") or {}).get("loadBalancer"),
+        "vpcId": network.vpc_id,
+        "publicSubnetIds": list(network.public_subnet_ids),
+        "taskSubnetIds": list(network.task_subnet_ids),
+        "securityGroup": network.security_groups.load_balancer,
     }
 
 
@@ -150,17 +149,17 @@ class LoadBalancerBuilder:
         return True
 
     def load_balancer(
-        self, plan: dict[str, Any], network: dict[str, Any], target_group_arn: str
+        self, plan: dict[str, Any], network: NetworkResult, target_group_arn: str
     ) -> dict[str, Any]:
         wanted = plan["loadBalancer"]
         found = self._elb.find_load_balancer(wanted["Name"])
         if found is None:
-            subnets = (
-                network["publicSubnetIds"]
+            subnets = list(
+                network.public_subnet_ids
                 if wanted["Scheme"] == "internet-facing"
-                else network["taskSubnetIds"]
+                else network.task_subnet_ids
             )
-            group = network["securityGroups"].get("loadBalancer")
+            group = network.security_groups.load_balancer
             self._ledger.intend(Created.LOAD_BALANCER, wanted["Name"])
             found = self._elb.create_load_balancer(
                 wanted,
@@ -171,7 +170,7 @@ class LoadBalancerBuilder:
             self._ledger.created(Created.LOAD_BALANCER, found["LoadBalancerArn"])
         elif (
             not self._adopted(Created.LOAD_BALANCER, wanted["Name"], found, "LoadBalancerArn")
-            and found.get("VpcId") != network["vpcId"]
+            and found.get("VpcId") != network.vpc_id
         ):
             raise LoadBalancerError(
                 f"load balancer {wanted['Name']} exists in another VPC ({found.get('VpcId')})"

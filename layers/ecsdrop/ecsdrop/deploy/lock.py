@@ -8,6 +8,7 @@ deletion stops the service's ECR redeploys.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ecsdrop.aws.bucket import SpecBucket
@@ -15,6 +16,7 @@ from ecsdrop.aws.store import StateStore
 from ecsdrop.deploy.finish import Reporter
 from ecsdrop.deploy.load import owner_key
 from ecsdrop.deploy.ownership import Ownership
+from ecsdrop.deploy.results import CaughtError, LockResult
 from ecsdrop.deploy.state import Deployment, WorkflowState
 from ecsdrop.errors import LockHeldError, OwnershipError
 from ecsdrop.states import SUCCEEDED
@@ -30,7 +32,7 @@ def begin(
     bucket: SpecBucket,
     reporter: Reporter,
     ownership: Ownership,
-) -> dict[str, Any]:
+) -> LockResult:
     """The Lock step: take the lock (LockHeldError when busy: the workflow waits and
     retries; a duplicate of the run holding it is a no-op at once), then say whether the
     run is a no-op (and why) or refused, and what the service's record was before it. A
@@ -49,21 +51,21 @@ def begin(
         # The same event delivered again: waiting would only deploy it a second time
         # (or time out while the first delivery runs a long rollout).
         duplicate = f"a duplicate of deployment {holder.owner}, which deploys the same request"
-        return {"acquired": False, "noop": True, "reason": duplicate, "previous": None}
+        return LockResult(acquired=False, noop=True, reason=duplicate, previous=None)
     previous = store.get_state(deployment.service)
-    result: dict[str, Any] = {"acquired": True, "noop": False, "reason": None, "previous": previous}
+    result = LockResult(acquired=True, noop=False, reason=None, previous=previous)
     if deployment.deletes:
         reason = deletion_skip_reason(deployment, previous)
     else:
         reason = skip_reason(deployment, previous, bucket)
     if reason is not None:
-        return {**result, "noop": True, "reason": reason}
+        return replace(result, noop=True, reason=reason)
     if deployment.deletes:
         store.set_triggers(deployment.service, [])  # no ECR push redeploys it from now on
     else:
         refused = ownership.refusal(state, previous)
         if refused is not None:
-            return {**result, "refused": {"Error": OwnershipError.__name__, "Cause": refused}}
+            return replace(result, refused=CaughtError(OwnershipError.__name__, refused))
     reporter.started(state, previous)
     return result
 

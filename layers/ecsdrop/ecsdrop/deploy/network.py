@@ -8,22 +8,25 @@ anything is created, and what is created is in the ledger before the next call.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
 from ecsdrop.aws.ec2 import Ec2, flatten_permissions, id_of, tags_of
+from ecsdrop.contract import recorded
 from ecsdrop.deploy.ledger import Changed, Created, Ledger
+from ecsdrop.deploy.results import NetworkResult
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.errors import NetworkError, NotFoundError
 from ecsdrop.spec.model import Spec, digest_of
 from ecsdrop.spec.render import TAG_ROLE, TAG_SERVICE, network_plan
 
 
-def unchanged_network(spec: Spec, deployed: dict[str, Any]) -> dict[str, Any] | None:
+def unchanged_network(spec: Spec, deployed: dict[str, Any]) -> NetworkResult | None:
     """The network the last successful deployment recorded, when the spec plans the same."""
-    previous = deployed.get("network")
-    if previous and previous.get("planDigest") == digest_of(network_plan(spec)):
-        return dict(previous)
+    previous = recorded(NetworkResult, deployed.get("network"))
+    if previous is not None and previous.plan_digest == digest_of(network_plan(spec)):
+        return previous
     return None
 
 
@@ -34,27 +37,29 @@ NAT_CHECK_SECONDS = 10
 NAT_CHECK_LIMIT = 60
 
 
-def network_step(state: WorkflowState, ec2: Callable[[], Ec2], ledger: Ledger) -> dict[str, Any]:
+def network_step(state: WorkflowState, ec2: Callable[[], Ec2], ledger: Ledger) -> NetworkResult:
     """The Network function: build the network (BuildNetwork), or, while NAT gateways it
     made are pending, check them and route the private subnets once they are available
     (CheckNatGateways). ``ec2`` is called only when EC2 is: an unchanged network makes no
     client."""
-    built = state.step("network")
-    if built.get("natPending"):
-        return await_nat_gateways(state, ec2(), ledger)
+    built = state.steps.network
+    if built is not None and built.nat_pending:
+        return await_nat_gateways(state, built, ec2(), ledger)
     unchanged = unchanged_network(state.spec, state.deployed)
     if unchanged is not None:
         return unchanged  # unchanged since the last successful deployment: no EC2 call
     return ensure_network(state, ec2(), ledger)
 
 
-def await_nat_gateways(state: WorkflowState, ec2: Ec2, ledger: Ledger) -> dict[str, Any]:
+def await_nat_gateways(
+    state: WorkflowState, built: NetworkResult, ec2: Ec2, ledger: Ledger
+) -> NetworkResult:
     """One look at the pending NAT gateways: still pending (the workflow waits and looks
     again), failed (NetworkError: the run rolls back), or available (the private subnets
     get their routes; the network is complete)."""
-    built = state.step("network")
+    pending = list(built.nat_pending or ())
     try:
-        nats = ec2.nat_gateways(built["natPending"])
+        nats = ec2.nat_gateways(pending)
     except NotFoundError:  # EC2 is eventually consistent: a new gateway may not be listed yet
         nats = []
     broken = [n for n in nats if n.get("State") not in ("pending", "available")]
@@ -65,18 +70,18 @@ def await_nat_gateways(state: WorkflowState, ec2: Ec2, ledger: Ledger) -> dict[s
             f"{nat.get('FailureCode', 'no failure code')}: "
             f"{nat.get('FailureMessage', 'no failure message')}"
         )
-    if len(nats) < len(built["natPending"]) or any(n.get("State") == "pending" for n in nats):
-        checks = int(built.get("natChecks", 0)) + 1
+    if len(nats) < len(pending) or any(n.get("State") == "pending" for n in nats):
+        checks = (built.nat_checks or 0) + 1
         if checks >= NAT_CHECK_LIMIT:
             raise NetworkError(
-                f"NAT gateways {', '.join(built['natPending'])} not available after "
+                f"NAT gateways {', '.join(pending)} not available after "
                 f"{checks * NAT_CHECK_SECONDS} seconds"
             )
-        return {**built, "natChecks": checks}
+        return replace(built, nat_checks=checks)
     return ensure_network(state, ec2, ledger)  # finds everything by its tags, adds the routes
 
 
-def ensure_network(state: WorkflowState, ec2: Ec2, ledger: Ledger) -> dict[str, Any]:
+def ensure_network(state: WorkflowState, ec2: Ec2, ledger: Ledger) -> NetworkResult:
     """The network ids the service binds to, built or found by their tags. While NAT
     gateways are pending the private subnets have no routes yet (EC2 refuses a route to a
     pending NAT gateway) and ``natPending`` lists them: the load balancer is built meanwhile,
@@ -87,14 +92,16 @@ def ensure_network(state: WorkflowState, ec2: Ec2, ledger: Ledger) -> dict[str, 
     result = builder.managed(plan) if plan["mode"] == "managed" else builder.existing(plan)
     groups = builder.security_groups(plan, result["vpcId"], result["vpcCidr"])
     placement = plan["placement"]
-    return {
-        **result,
-        "securityGroups": groups,
-        "taskSubnetIds": result[f"{placement}SubnetIds"],
-        "taskSecurityGroupIds": [groups["tasks"], *plan["extraSecurityGroupIds"]],
-        "assignPublicIp": plan["assignPublicIp"],
-        "planDigest": digest,
-    }
+    return NetworkResult.from_json(
+        {
+            **result,
+            "securityGroups": groups,
+            "taskSubnetIds": result[f"{placement}SubnetIds"],
+            "taskSecurityGroupIds": [groups["tasks"], *plan["extraSecurityGroupIds"]],
+            "assignPublicIp": plan["assignPublicIp"],
+            "planDigest": digest,
+        }
+    )
 
 
 class NetworkBuilder:

@@ -7,12 +7,13 @@ writes its half and then looks for the other's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ecsdrop.aws.ecs import Ecs
 from ecsdrop.aws.store import StateStore
 from ecsdrop.aws.tokens import TaskTokens
+from ecsdrop.deploy.results import AwaitingRollout, ServiceResult
 from ecsdrop.errors import DeadlineExceededError, DeploymentFailedError
 
 COMPLETED = "SERVICE_DEPLOYMENT_COMPLETED"
@@ -52,13 +53,13 @@ def rollout_status(service: dict[str, Any] | None, ecs_deployment_id: str) -> Ro
 
 
 def await_rollout(
-    token: str, service_step: dict[str, Any], store: StateStore, tokens: TaskTokens
-) -> dict[str, Any]:
+    token: str, service_step: ServiceResult, store: StateStore, tokens: TaskTokens
+) -> AwaitingRollout:
     """Store the token; if ECS's verdict is already in, resume the workflow now."""
-    outcome = store.put_rollout_token(service_step["ecsDeploymentId"], token)
+    outcome = store.put_rollout_token(service_step.ecs_deployment_id or "", token)
     if outcome is not None:
         resolve(token, outcome, tokens)
-    return {"waiting": outcome is None}
+    return AwaitingRollout(waiting=outcome is None)
 
 
 def on_deployment_event(event: dict[str, Any], store: StateStore, tokens: TaskTokens) -> str:
@@ -89,19 +90,19 @@ def resolve(token: str, outcome: dict[str, Any], tokens: TaskTokens) -> bool:
 
 
 def check_rollout(
-    service_step: dict[str, Any], ecs: Ecs, now: float, check_seconds: int
-) -> dict[str, Any]:
+    service_step: ServiceResult, ecs: Ecs, now: float, check_seconds: int
+) -> ServiceResult:
     """The polling fallback, once per check interval when no event came: decide, or wait on."""
-    service = ecs.describe_service(service_step["cluster"], service_step["serviceName"])
-    status = rollout_status(service, service_step["ecsDeploymentId"])
+    service = ecs.describe_service(service_step.cluster, service_step.service_name)
+    status = rollout_status(service, service_step.ecs_deployment_id or "")
     if status.state == "FAILED":
         raise DeploymentFailedError(status.reason)
     if status.state == "COMPLETED":
-        return {**service_step, "settled": True, "via": "poll"}
-    remaining = int(service_step["deadline"] - now)
+        return replace(service_step, settled=True, via="poll")
+    remaining = int(service_step.deadline - now)
     if remaining <= 0:
         raise DeadlineExceededError(
-            f"the rollout of {service_step['serviceName']} did not reach a steady state "
+            f"the rollout of {service_step.service_name} did not reach a steady state "
             "before the stability deadline"
         )
-    return {**service_step, "settled": False, "waitSeconds": max(1, min(check_seconds, remaining))}
+    return replace(service_step, settled=False, wait_seconds=max(1, min(check_seconds, remaining)))

@@ -8,6 +8,12 @@ from ecsdrop.aws.autoscaling import AutoScaling
 from ecsdrop.aws.ecs import Ecs, tags_of
 from ecsdrop.deploy.ledger import Changed, Created, Ledger
 from ecsdrop.deploy.ownership import foreign_service, owned_by
+from ecsdrop.deploy.results import (
+    LoadBalancerResult,
+    NetworkResult,
+    ServiceResult,
+    TaskDefinitionResult,
+)
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.errors import OwnershipError
 from ecsdrop.spec.model import Spec
@@ -46,7 +52,7 @@ def deploy_service(
     *,
     now: float,
     check_seconds: int,
-) -> dict[str, Any]:
+) -> ServiceResult:
     spec = state.spec
     resources = bound_resources(state)
     current = ecs.describe_service(spec.cluster, spec.name)
@@ -71,17 +77,17 @@ def deploy_service(
     _scale(state, autoscaling, ledger, target)
     primary = primary_deployment(service)
     deadline = now + spec.stability_timeout_seconds
-    return {
-        "serviceArn": service["serviceArn"],
-        "cluster": spec.cluster,
-        "serviceName": spec.name,
-        "created": current is None,
-        "taskDefinitionArn": resources.task_definition_arn,
-        "ecsDeploymentId": primary.get("id"),
-        "settled": is_unchanged_rollout(service),
-        "deadline": int(deadline),
-        "waitSeconds": max(1, min(check_seconds, spec.stability_timeout_seconds)),
-    }
+    return ServiceResult(
+        service_arn=service["serviceArn"],
+        cluster=spec.cluster,
+        service_name=spec.name,
+        created=current is None,
+        task_definition_arn=resources.task_definition_arn,
+        ecs_deployment_id=primary.get("id"),
+        settled=is_unchanged_rollout(service),
+        deadline=int(deadline),
+        wait_seconds=max(1, min(check_seconds, spec.stability_timeout_seconds)),
+    )
 
 
 def restorable_settings(service: dict[str, Any]) -> dict[str, Any]:
@@ -108,12 +114,13 @@ def _ensure_cluster(state: WorkflowState, ecs: Ecs, ledger: Ledger) -> None:
 
 
 def bound_resources(state: WorkflowState) -> Resources:
-    network = state.step("network")
+    network = state.steps.done(NetworkResult)
+    load_balancer = state.steps.done(LoadBalancerResult)
     return Resources(
-        task_definition_arn=state.step("taskDefinition")["taskDefinitionArn"],
-        subnet_ids=tuple(network["taskSubnetIds"]),
-        security_group_ids=tuple(network["taskSecurityGroupIds"]),
-        target_group_arn=state.step("loadBalancer").get("targetGroupArn"),
+        task_definition_arn=state.steps.done(TaskDefinitionResult).task_definition_arn,
+        subnet_ids=network.task_subnet_ids,
+        security_group_ids=network.task_security_group_ids,
+        target_group_arn=load_balancer.target_group_arn,
     )
 
 

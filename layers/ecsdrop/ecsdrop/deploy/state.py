@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
+from ecsdrop.contract import JsonModel
+from ecsdrop.deploy.results import (
+    CaughtError,
+    LockResult,
+    Report,
+    RollbackResult,
+    Steps,
+    TeardownResult,
+)
 from ecsdrop.spec.model import Spec, digest_of
 from ecsdrop.states import SUCCEEDED, status_of
 
@@ -13,8 +22,10 @@ DELETE = "delete"
 
 
 @dataclass(frozen=True)
-class Deployment:
+class Deployment(JsonModel):
     """Who and what: one run of the workflow for one service."""
+
+    snake_case_json: ClassVar[bool] = True
 
     id: str
     execution_arn: str
@@ -44,47 +55,32 @@ class Deployment:
             del request[per_run]
         return digest_of(request)
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Deployment:
-        return cls(**data)
-
 
 @dataclass(frozen=True)
-class WorkflowState:
-    """The state machine's document: the deployment, its spec, and each step's result."""
+class WorkflowState(JsonModel):
+    """The state machine's document: the deployment, its spec, each step's result, and
+    what the later states added (a caught error, the rollback's or teardown's report)."""
 
     deployment: Deployment
     spec: Spec
-    steps: dict[str, Any] = field(default_factory=dict)
-    lock: dict[str, Any] = field(default_factory=dict)
+    steps: Steps = field(default_factory=Steps)
+    lock: LockResult | None = None
+    error: CaughtError | None = None  # a Catch's: the run failed here
+    rollback: RollbackResult | None = None
+    rollback_error: CaughtError | None = None  # the rollback itself crashed
+    teardown: TeardownResult | None = None
+    rollout: dict[str, Any] | None = None  # what ECS's event (or the timeout) resumed it with
+    report: Report | None = None
 
     @property
     def deployed(self) -> dict[str, Any]:
         """What the service's last successful deployment recorded (empty when nothing of it
         runs as ecsdrop left it: never deployed, deleted, or retained when its spec went)."""
-        previous: dict[str, Any] = self.lock.get("previous") or {}
+        previous = self.previous
         return previous if status_of(previous) == SUCCEEDED else {}
 
-    def step(self, name: str) -> dict[str, Any]:
-        result: dict[str, Any] = self.steps.get(name) or {}
-        return result
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> WorkflowState:
-        return cls(
-            deployment=Deployment.from_json(data["deployment"]),
-            spec=Spec.from_json(data["spec"]),
-            steps=dict(data.get("steps") or {}),
-            lock=dict(data.get("lock") or {}),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "deployment": self.deployment.to_json(),
-            "spec": self.spec.to_json(),
-            "steps": self.steps,
-            "lock": self.lock,
-        }
+    @property
+    def previous(self) -> dict[str, Any]:
+        """The service's record as the Lock step found it (empty before the lock, or when
+        there was none)."""
+        return dict((self.lock.previous if self.lock else None) or {})

@@ -11,6 +11,7 @@ from ecsdrop.aws.ecr import Ecr
 from ecsdrop.aws.ecs import Ecs, tags_of
 from ecsdrop.aws.logs import Logs
 from ecsdrop.deploy.ledger import Created, Ledger
+from ecsdrop.deploy.results import TaskDefinitionResult
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.errors import ImageNotFoundError
 from ecsdrop.spec.images import parse_image
@@ -27,7 +28,7 @@ def register_task_definition(
     ledger: Ledger,
     *,
     installation: Installation,
-) -> dict[str, Any]:
+) -> TaskDefinitionResult:
     """Register the spec's task definition (or reuse the revision it renders to), after its
     log group. ``logs`` is called only when the log group is made or changed: a log group
     as the last successful deployment left it takes no client and no call."""
@@ -56,13 +57,13 @@ def register_task_definition(
     else:
         arn, registered = ecs.register_task_definition(request), True
         ledger.created(Created.TASK_DEFINITION, arn)
-    return {
-        "taskDefinitionArn": arn,
-        "registered": registered,
-        "previousTaskDefinitionArn": previous_arn,
-        "images": {c["name"]: c["image"] for c in request["containerDefinitions"]},
-        "logGroupDigest": log_group_digest,
-    }
+    return TaskDefinitionResult(
+        task_definition_arn=arn,
+        registered=registered,
+        previous_task_definition_arn=previous_arn,
+        images={c["name"]: c["image"] for c in request["containerDefinitions"]},
+        log_group_digest=log_group_digest,
+    )
 
 
 def _rollback_target(state: WorkflowState, ecs: Ecs) -> dict[str, Any] | None:

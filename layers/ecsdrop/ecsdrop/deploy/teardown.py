@@ -21,8 +21,9 @@ from ecsdrop.aws.ec2 import tags_of as ec2_tags
 from ecsdrop.aws.ecs import tags_of as ecs_tags
 from ecsdrop.aws.store import StateStore
 from ecsdrop.aws.tagging import TaggedResources
-from ecsdrop.deploy.ledger import Created, Ledger
+from ecsdrop.deploy.ledger import CREATED, Created, Ledger, LedgerEntry
 from ecsdrop.deploy.ownership import owned_by
+from ecsdrop.deploy.results import RollbackResult, TeardownResult
 from ecsdrop.deploy.rollback import Entry, Gateways, roll_back
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.spec.installation import Installation
@@ -58,25 +59,26 @@ class Teardown:
     store: StateStore
 
 
-def undo(state: WorkflowState, teardown: Teardown) -> dict[str, Any]:
+def undo(state: WorkflowState, teardown: Teardown) -> RollbackResult | TeardownResult:
     """The Undo function's two jobs: roll a failed run back from its ledger, or end a
     deleted spec's service. Both delete what ecsdrop created and restore what it changed."""
     if state.deployment.deletes:
         return tear_down(state, teardown)
     entries = Ledger(teardown.store, state.deployment.id).entries()
-    return roll_back(entries, teardown.gateways).to_json()
+    return roll_back(entries, teardown.gateways).result()
 
 
-def tear_down(state: WorkflowState, teardown: Teardown) -> dict[str, Any]:
+def tear_down(state: WorkflowState, teardown: Teardown) -> TeardownResult:
     """The Teardown step: retain or delete what runs, as the deployed spec's policy says."""
     spec = state.spec
-    record: dict[str, Any] = state.lock.get("previous") or {}
+    record = state.previous
     if spec.deletion_policy == "retain":
-        return {"outcome": RETAINED, "retained": still_running(spec, record, teardown.gateways)}
+        running = still_running(spec, record, teardown.gateways)
+        return TeardownResult(RETAINED, retained=tuple(running))
     entries = inventory(spec, record, teardown)
     report = roll_back(entries, teardown.gateways)
     outcome = DELETE_FAILED if report.left else DELETED
-    return {"outcome": outcome, "deleted": report.undone, "left": report.left}
+    return TeardownResult(outcome, deleted=tuple(report.undone), left=tuple(report.left))
 
 
 def still_running(spec: Spec, record: dict[str, Any], gateways: Gateways) -> list[str]:
@@ -195,4 +197,4 @@ def _network_entries(kind: Created, resource: dict[str, Any]) -> list[Entry]:
 
 
 def _created(kind: Created, resource_id: str, **details: Any) -> Entry:
-    return {"kind": kind.value, "id": resource_id, "action": "created", **details}
+    return LedgerEntry(kind.value, resource_id, CREATED, details=details)
