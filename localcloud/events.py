@@ -57,6 +57,11 @@ def iso_time(value: Any = None) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def iso_millis(moment: datetime) -> str:
+    """A timestamp inside an AWS event's detail: ISO 8601 in UTC to the millisecond."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def make_event(
     *,
     source: str,
