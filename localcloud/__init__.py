@@ -8,7 +8,7 @@ from localcloud.moto_pin import moto_mismatch
 
 try:
     from localcloud.cloud import LocalCloud
-    from localcloud.faults import ApiFault, EventFault, RolloutFault
+    from localcloud.faults import ApiFault, EventFault, RolloutFault, TaskFault
     from localcloud.serve import serve
 except ImportError as error:  # moto's internals moved: say which moto the local cloud needs
     mismatch = moto_mismatch()
@@ -24,6 +24,7 @@ __all__ = [
     "LocalCloud",
     "LocalCloudError",
     "RolloutFault",
+    "TaskFault",
     "TemplateError",
     "serve",
 ]

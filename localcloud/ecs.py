@@ -22,6 +22,8 @@ moto's ECS service keeps one static deployment, starts no tasks and emits no eve
   failed ELB health checks"), and replaced. Any task of a service that stops is replaced.
 - RunTask, StopTask, DescribeTasks and ListTasks work on the same tasks; errors are ECS's
   (InvalidParameterException, ClusterNotFoundException, ClientException), never a 500.
+- Every task (a service's or RunTask's) announces each change as "ECS Task State Change" on
+  the default bus (resources: the task's ARN; detail: the task, localcloud/ecs_tasks.py).
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ from localcloud.elbv2 import (
     register_target,
     target_group_type,
 )
-from localcloud.events import EventRouter, make_event
+from localcloud.events import EventRouter, iso_millis, make_event
 from localcloud.faults import FaultBook, RolloutFault
 from localcloud.patching import Patcher
 
@@ -142,7 +144,14 @@ class EcsServices:
         self._by_target: dict[tuple[str, str], FargateTask] = {}  # (group ARN, ip) -> task
         self._by_ip: dict[str, FargateTask] = {}
         self._service_of: dict[str, str] = {}  # task id -> service ARN
-        self.tasks = FargateTasks(clock, self._task_changed, self._register, self._deregister)
+        self.tasks = FargateTasks(
+            clock,
+            faults,
+            on_change=self._task_changed,
+            announce=self._announce_task,
+            register_targets=self._register,
+            deregister_targets=self._deregister,
+        )
         targets.add_prober(self._probe)
         targets.add_listener(self._target_changed)
 
@@ -593,18 +602,40 @@ class EcsServices:
             "eventType": "ERROR" if event_name == "SERVICE_DEPLOYMENT_FAILED" else "INFO",
             "eventName": event_name,
             "deploymentId": deployment["id"],
-            "updatedAt": deployment["updatedAt"].strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "updatedAt": iso_millis(deployment["updatedAt"]),
             "reason": deployment["rolloutStateReason"],
         }
+        self._publish(
+            service._account_id,
+            service.region_name,
+            "ECS Deployment State Change",
+            detail,
+            _service_arn(service),
+        )
+
+    def _announce_task(self, task: FargateTask) -> None:
+        """ECS's "ECS Task State Change": the task as it is now (its version counts changes)."""
+        self._publish(
+            task.account_id,
+            task.region_name,
+            "ECS Task State Change",
+            task.state_change_detail(),
+            task.task_arn,
+        )
+
+    def _publish(
+        self, account: str, region: str, detail_type: str, detail: dict[str, Any], resource: str
+    ) -> None:
+        """An ECS event about one resource, on the account's default bus."""
         event = make_event(
             source="aws.ecs",
-            detail_type="ECS Deployment State Change",
+            detail_type=detail_type,
             detail=detail,
-            account=service._account_id,
-            region=service.region_name,
-            resources=[_service_arn(service)],
+            account=account,
+            region=region,
+            resources=[resource],
         )
-        self._router.publish(service._account_id, service.region_name, "default", event)
+        self._router.publish(account, region, "default", event)
 
     # -- tasks run by hand -------------------------------------------------------------------------
 

@@ -16,18 +16,44 @@ describe call. Here a task walks ECS's life cycle in simulated time (localcloud/
     STOPPED       with ECS's stopCode and stoppedReason: UserInitiated, ServiceSchedulerInitiated,
                   TaskFailedToStart (CannotPullContainerError…), EssentialContainerExited
 
-Every container of the task definition is listed with its own status and exit code. A container
-whose command is a plain one-shot (`exit N`, `true`, `false`, `sleep N`, `sleep N; exit N`, alone
-or under `sh -c`) exits with that code after that time; any other container runs until stopped.
+Every container of the task definition is listed with its own status and exit code. What a
+container does once RUNNING, first match wins:
+
+- a task rule (localcloud/faults.py, `task:`) that matched it at launch: it runs the rule's
+  `seconds`, writes the rule's `logs` on the way, and exits with the rule's `exit` code (or,
+  with a `reason`, its task failed to start instead);
+- a command that is a plain one-shot (`exit N`, `true`, `false`, `sleep N`, `sleep N; exit N`,
+  alone or under `sh -c`): it exits with that code after that time;
+- in a standalone task (RunTask's; its group is not `service:...`), any other command: it exits
+  0 after DEFAULT_TASK_SECONDS (a one-off job's short run; nothing inside it really runs);
+- otherwise (a service's task, or no command: the image's own, a server as far as anyone here
+  can tell) it runs until it is stopped.
+
+An essential container that exits stops its task (EssentialContainerExited).
+
+Logs (the awslogs driver): a container whose logConfiguration is `awslogs` gets its stream
+`<awslogs-stream-prefix>/<container name>/<task id>` (no prefix: its runtime id, as Docker names
+it) in `awslogs-group` of `awslogs-region` (default the task's) when it starts. A group that does
+not exist fails the task's start, as ECS's does, unless `awslogs-create-group` is "true" (then
+it is created; the execution role's logs:CreateLogGroup is not checked). Only a rule's `logs`
+are written: nothing else inside a container runs, so nothing else is said. The lines are
+spread over the run, the first as it starts, each stamped when it is written (before the exit).
+
+Every change of a task's lastStatus or desiredStatus, and of a container's status, is announced
+(`announce`: "ECS Task State Change" on the default bus, localcloud/ecs.py) with the task's
+version; `state_change_detail()` is the event's detail.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from localcloud.clock import Clock
@@ -38,6 +64,9 @@ from localcloud.ec2 import (
     reaches_internet,
 )
 from localcloud.ecr import image_exists
+from localcloud.events import iso_millis
+from localcloud.faults import DEFAULT_TASK_SECONDS, FaultBook, TaskContainerFacts, TaskFault
+from localcloud.logs import ensure_log_group, ensure_log_stream, log_group_exists, put_log_line
 
 LOG = logging.getLogger("localcloud.ecs")
 FARGATE_PLATFORM_VERSION = "1.4.0"  # what LATEST resolves to on Linux
@@ -50,6 +79,21 @@ _ONE_SHOT = re.compile(
     r"(?:exit\s+(?P<code>\d+)|(?P<word>true|false))?\s*;?$"
 )
 STARTING = ("PROVISIONING", "PENDING", "ACTIVATING")
+# What a Fargate task (platform 1.4) stops with when its awslogs group does not exist: the
+# logger's arguments are checked before any container starts. Users quote this family of
+# reasons: terraform-aws-modules/terraform-aws-ecs#313 ("ResourceInitializationError: failed to
+# validate logger args: create stream has been retried 1 times: failed to create Cloudwatch log
+# group: AccessDeniedException: ... : exit status 1", the group's creation denied),
+# doctorray117/minecraft-ondemand#12 (the stream's), civiform/civiform#7648 (the network's);
+# with the group missing, Terraform configurations warn of the message below. Platform 1.3 said
+# "CannotStartContainerError: ... failed to initialize logging driver: failed to create
+# Cloudwatch log stream: ResourceNotFoundException: The specified log group does not exist."
+# (cn-terraform/terraform-aws-ecs-fargate-task-definition#1).
+LOG_GROUP_MISSING = (
+    "ResourceInitializationError: failed to validate logger args: create stream has been "
+    "retried 1 times: failed to create Cloudwatch log stream: ResourceNotFoundException: The "
+    "specified log group does not exist. : exit status 1"
+)
 
 
 def _now() -> datetime:
@@ -135,6 +179,54 @@ def network_problem(image: str, task: FargateTask) -> str | None:
     )
 
 
+# -- the awslogs driver -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AwsLogs:
+    """Where a container's awslogs driver writes: its logConfiguration's options."""
+
+    group: str
+    region: str
+    prefix: str | None
+    create_group: bool
+
+    @classmethod
+    def of(cls, configuration: Mapping[str, Any] | None, task_region: str) -> AwsLogs | None:
+        """The awslogs settings of a container definition's logConfiguration, or None (another
+        driver, or no group to write to)."""
+        if not configuration or configuration.get("logDriver") != "awslogs":
+            return None
+        options = configuration.get("options") or {}
+        group = options.get("awslogs-group")
+        if not group:
+            return None
+        return cls(
+            group=str(group),
+            region=str(options.get("awslogs-region") or task_region),
+            prefix=options.get("awslogs-stream-prefix") or None,
+            create_group=str(options.get("awslogs-create-group", "")).lower() == "true",
+        )
+
+
+@dataclass(frozen=True)
+class ContainerRun:
+    """What a running container does before it exits."""
+
+    seconds: float
+    exit_code: int
+    lines: tuple[str, ...] = ()
+
+
+def _present(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields that have a value, timestamps in ISO form (as ECS's events write them)."""
+    return {
+        key: iso_millis(value) if isinstance(value, datetime) else value
+        for key, value in fields.items()
+        if value is not None
+    }
+
+
 # -- the model ----------------------------------------------------------------------------------
 
 
@@ -170,9 +262,52 @@ class TaskContainer:
         }
         self.has_health_check = bool(definition.get("healthCheck"))
         self.command = list(override.get("command") or definition.get("command") or [])
+        self.awslogs = AwsLogs.of(definition.get("logConfiguration"), task.region_name)
+        self.task_id = task.id
+        self.rule: TaskFault | None = None  # the task rule that matched it at launch
 
-    def one_shot(self) -> tuple[float, int] | None:
-        """(seconds, exit code) when the command is a plain one-shot, else None."""
+    @property
+    def log_stream(self) -> str:
+        """The awslogs stream's name: ECS's `prefix/container/task id`, else Docker's (the
+        container's id)."""
+        prefix = self.awslogs.prefix if self.awslogs is not None else None
+        if prefix:
+            return f"{prefix}/{self.name}/{self.task_id}"
+        return str(self.runtime_id)
+
+    def planned_run(self, standalone: bool) -> ContainerRun | None:
+        """What it does once RUNNING (the module docstring's order), or None: it runs until
+        stopped."""
+        if self.rule is not None:
+            return ContainerRun(self.rule.seconds, self.rule.exit_code, tuple(self.rule.logs or ()))
+        shot = self.one_shot()
+        if shot is not None:
+            return shot
+        if standalone and self.command:
+            return ContainerRun(DEFAULT_TASK_SECONDS, 0)
+        return None
+
+    def state_change_detail(self) -> dict[str, Any]:
+        return _present(
+            {
+                "containerArn": self.container_arn,
+                "lastStatus": self.last_status,
+                "name": self.name,
+                "image": self.image,
+                "imageDigest": self.image_digest,
+                "runtimeId": self.runtime_id,
+                "taskArn": self.task_arn,
+                "networkInterfaces": copy.deepcopy(self.network_interfaces),
+                "cpu": self.cpu,
+                "memory": self.memory,
+                "memoryReservation": self.memory_reservation,
+                "exitCode": self.exit_code,
+                "reason": self.reason,
+            }
+        )
+
+    def one_shot(self) -> ContainerRun | None:
+        """Its run when the command is a plain one-shot, else None."""
         words = self.command
         if (
             len(words) >= 2
@@ -187,7 +322,7 @@ class TaskContainer:
         if match is None or not (match["sleep"] or match["code"] or match["word"]):
             return None
         code = int(match["code"]) if match["code"] else (1 if match["word"] == "false" else 0)
-        return float(match["sleep"] or 0), code
+        return ContainerRun(float(match["sleep"] or 0), code)
 
 
 class FargateTask:
@@ -216,6 +351,7 @@ class FargateTask:
         self.cluster_name = cluster.name
         self.cluster_arn = cluster.arn
         self.task_definition_arn = task_definition.arn
+        self.family = str(task_definition.family)
         self.group = group
         self.started_by = started_by
         self.launch_type = "" if capacity_provider_name else "FARGATE"
@@ -247,7 +383,7 @@ class FargateTask:
         self.public_ip = awsvpc.get("assignPublicIp") == "ENABLED"
         self.availability_zone: str | None = None  # its network interface's, once made
         self.connectivity: str | None = None
-        self.created_at = _now()
+        self.created_at = self.updated_at = _now()
         self.connectivity_at: datetime | None = None
         self.pull_started_at: datetime | None = None
         self.pull_stopped_at: datetime | None = None
@@ -285,12 +421,62 @@ class FargateTask:
     def last_status(self, value: str) -> None:
         self.status = value
 
+    @property
+    def standalone(self) -> bool:
+        """Started by RunTask, not by a service's scheduler."""
+        return not self.group.startswith("service:")
+
     def advance(self) -> None:
         """moto advances its own tasks per describe call; these follow the clock."""
 
+    def touch(self) -> None:
+        """Something of it changed: a new version, as ECS counts them."""
+        self.version += 1
+        self.updated_at = _now()
+
     def set_status(self, status: str) -> None:
         self.status = status
-        self.version += 1
+        self.touch()
+
+    def state_change_detail(self) -> dict[str, Any]:
+        """The detail of its "ECS Task State Change" event: DescribeTasks' Task with ISO
+        timestamps, without the health status (as ECS sends it; events/ has an example)."""
+        return _present(
+            {
+                "attachments": [{**item, "type": "eni"} for item in self.attachments],
+                "availabilityZone": self.availability_zone,
+                "capacityProviderName": self.capacity_provider_name,
+                "clusterArn": self.cluster_arn,
+                "connectivity": self.connectivity,
+                "connectivityAt": self.connectivity_at,
+                "containers": [item.state_change_detail() for item in self.containers],
+                "cpu": self.cpu,
+                "createdAt": self.created_at,
+                "desiredStatus": self.desired_status,
+                "enableExecuteCommand": self.enable_execute_command,
+                "ephemeralStorage": dict(self.ephemeral_storage),
+                "executionStoppedAt": self.execution_stopped_at,
+                "group": self.group,
+                "launchType": self.launch_type or None,
+                "lastStatus": self.status,
+                "memory": self.memory,
+                "overrides": copy.deepcopy(self.overrides),
+                "platformFamily": self.platform_family,
+                "platformVersion": self.platform_version,
+                "pullStartedAt": self.pull_started_at,
+                "pullStoppedAt": self.pull_stopped_at,
+                "startedAt": self.started_at,
+                "startedBy": self.started_by or None,
+                "stopCode": self.stop_code,
+                "stoppedAt": self.stopped_at,
+                "stoppedReason": self.stopped_reason,
+                "stoppingAt": self.stopping_at,
+                "taskArn": self.task_arn,
+                "taskDefinitionArn": self.task_definition_arn,
+                "updatedAt": self.updated_at,
+                "version": self.version,
+            }
+        )
 
 
 # -- the life cycle -----------------------------------------------------------------------------
@@ -299,19 +485,29 @@ Changed = Callable[[FargateTask], None]
 
 
 class FargateTasks:
-    """Starts and stops tasks on the clock; `on_change` hears every status change."""
+    """Starts and stops tasks on the clock; `on_change` hears every status change, `announce`
+    every change at all (a desired status, a container's exit) and a task's creation."""
 
     def __init__(
         self,
         clock: Clock,
+        faults: FaultBook,
+        *,
         on_change: Changed,
+        announce: Changed,
         register_targets: Callable[[FargateTask], list[tuple[str, str, int]]],
         deregister_targets: Callable[[FargateTask], float],
     ) -> None:
         self._clock = clock
+        self._faults = faults
         self._on_change = on_change
+        self._announce = announce
         self._register_targets = register_targets
         self._deregister_targets = deregister_targets
+
+    def _changed(self, task: FargateTask) -> None:
+        self._announce(task)
+        self._on_change(task)
 
     def _start_phase(self, simulated: float) -> float:
         """Wall-clock seconds of one of a task's three starting phases."""
@@ -321,7 +517,8 @@ class FargateTasks:
         return self._clock.wall_seconds(simulated)
 
     def launch(self, task: FargateTask, failure: str | None = None) -> FargateTask:
-        """Create the task's ENI and start its life; `failure` makes its start fail so."""
+        """Create the task's ENI and start its life; `failure` makes its start fail so (else a
+        task rule may, or say what its containers do)."""
         awsvpc = task.network_configuration["awsvpcConfiguration"]
         attachment_id = str(uuid.uuid4())
         eni = create_task_interface(
@@ -352,11 +549,29 @@ class FargateTasks:
             container.network_interfaces = [
                 {"attachmentId": attachment_id, "privateIpv4Address": eni.private_ip}
             ]
+        if failure is None:
+            failure = self._take_rule(task)
+        self._announce(task)
         self._clock.after_wall(
             self._start_phase(self._clock.profile.task_provisioning),
             lambda: self._provisioned(task, failure),
         )
         return task
+
+    def _take_rule(self, task: FargateTask) -> str | None:
+        """Give the containers a task rule matches that rule; its `reason`, if it has one."""
+        facts = [
+            TaskContainerFacts(str(container.name), " ".join(container.command))
+            for container in task.containers
+        ]
+        taken = self._faults.take_task_fault(task.cluster_name, task.family, task.group, facts)
+        if taken is None:
+            return None
+        rule, names = taken
+        for container in task.containers:
+            if container.name in names:
+                container.rule = rule
+        return rule.reason
 
     def _provisioned(self, task: FargateTask, failure: str | None) -> None:
         if task.desired_status == "STOPPED":
@@ -365,7 +580,7 @@ class FargateTasks:
         task.connectivity, task.connectivity_at = "CONNECTED", _now()
         task.pull_started_at = _now()
         task.set_status("PENDING")
-        self._on_change(task)
+        self._changed(task)
         failure = failure or self._pull_problem(task)
         if failure is not None:
             self._clock.after_wall(
@@ -386,16 +601,41 @@ class FargateTasks:
                 return problem
         return None
 
+    @staticmethod
+    def _logger_problem(task: FargateTask) -> str | None:
+        for container in task.containers:
+            logs = container.awslogs
+            if logs is None or logs.create_group:
+                continue
+            if not log_group_exists(task.account_id, logs.region, logs.group):
+                return LOG_GROUP_MISSING
+        return None
+
+    @staticmethod
+    def _open_log_streams(task: FargateTask) -> None:
+        for container in task.containers:
+            logs = container.awslogs
+            if logs is None:
+                continue
+            if logs.create_group:
+                ensure_log_group(task.account_id, logs.region, logs.group)
+            ensure_log_stream(task.account_id, logs.region, logs.group, container.log_stream)
+
     def _pulled(self, task: FargateTask) -> None:
         if task.desired_status == "STOPPED":
             return
         task.pull_stopped_at = _now()
+        problem = self._logger_problem(task)
+        if problem is not None:
+            self._failed_to_start(task, problem)
+            return
         for container in task.containers:
             container.last_status = "RUNNING"
             container.runtime_id = f"{task.id}-{uuid.uuid4().hex[:10]}"
+        self._open_log_streams(task)
         task.set_status("ACTIVATING")
         task.registered = self._register_targets(task)
-        self._on_change(task)
+        self._changed(task)
         self._clock.after_wall(
             self._start_phase(self._clock.profile.task_activating), lambda: self._running(task)
         )
@@ -410,22 +650,38 @@ class FargateTasks:
         if any(container.has_health_check for container in task.containers):
             task.health_status = "HEALTHY"
         task.set_status("RUNNING")
-        self._on_change(task)
+        self._changed(task)
         for container in task.containers:
-            shot = container.one_shot()
-            if shot is not None:
-                self._exit_later(task, container, *shot)
+            run = container.planned_run(task.standalone)
+            if run is not None:
+                self._run(task, container, run)
 
-    def _exit_later(
-        self, task: FargateTask, container: TaskContainer, seconds: float, code: int
-    ) -> None:
-        self._clock.after(seconds, lambda: self._exited(task, container, code))
+    def _run(self, task: FargateTask, container: TaskContainer, run: ContainerRun) -> None:
+        """Write its lines spread over its run (the first at once), then exit."""
+        for index, line in enumerate(run.lines):
+            self._clock.after(
+                run.seconds * index / len(run.lines), partial(self._write, task, container, line)
+            )
+        self._clock.after(run.seconds, lambda: self._exited(task, container, run.exit_code))
+
+    @staticmethod
+    def _write(task: FargateTask, container: TaskContainer, line: str) -> None:
+        logs = container.awslogs
+        if logs is None or container.last_status != "RUNNING":
+            return
+        put_log_line(
+            task.account_id,
+            logs.region,
+            logs.group,
+            container.log_stream,
+            message=line,
+            timestamp_ms=int(_now().timestamp() * 1000),
+        )
 
     def _exited(self, task: FargateTask, container: TaskContainer, code: int) -> None:
         if task.desired_status == "STOPPED" or container.last_status == "STOPPED":
             return
         container.last_status, container.exit_code = "STOPPED", code
-        task.version += 1
         if container.essential:
             self.stop(
                 task,
@@ -434,16 +690,23 @@ class FargateTasks:
                 exit_codes=False,
             )
         else:
-            self._on_change(task)
+            task.touch()
+            self._changed(task)
+
+    def _stop_wanted(self, task: FargateTask, stop_code: str, reason: str) -> None:
+        """Its desired status turns STOPPED (an event of its own, before it starts stopping)."""
+        task.desired_status = "STOPPED"
+        task.stop_code, task.stopped_reason = stop_code, reason
+        task.stopping_at = _now()
+        task.touch()
+        self._announce(task)
 
     def _failed_to_start(self, task: FargateTask, reason: str) -> None:
         if task.desired_status == "STOPPED":
             return
-        task.desired_status = "STOPPED"
-        task.stop_code, task.stopped_reason = "TaskFailedToStart", reason
-        task.stopping_at = _now()
         for container in task.containers:
             container.last_status, container.reason = "STOPPED", reason
+        self._stop_wanted(task, "TaskFailedToStart", reason)
         self._deprovision(task)
 
     def stop(
@@ -452,28 +715,27 @@ class FargateTasks:
         """Stop the task (idempotent): drain its targets, stop its containers, free its ENI."""
         if task.desired_status == "STOPPED":
             return
-        task.desired_status = "STOPPED"
-        task.stop_code, task.stopped_reason = stop_code, reason
-        task.stopping_at = _now()
+        self._stop_wanted(task, stop_code, reason)
         if task.status in ("PROVISIONING", "PENDING"):
             for container in task.containers:
                 container.last_status = "STOPPED"
             self._deprovision(task)
             return
         task.set_status("DEACTIVATING")
-        self._on_change(task)
+        self._changed(task)
         drain = self._deregister_targets(task) if task.registered else 0.0
         self._clock.after_wall(self._clock.delay(drain), lambda: self._stopping(task, exit_codes))
 
     def _stopping(self, task: FargateTask, exit_codes: bool) -> None:
         task.set_status("STOPPING")
-        self._on_change(task)
+        self._changed(task)
 
         def stopped() -> None:
             for container in task.containers:
                 if container.last_status != "STOPPED":
                     container.last_status = "STOPPED"
                     container.exit_code = 0 if exit_codes else 137
+            task.execution_stopped_at = _now()
             self._deprovision(task)
 
         self._clock.after_wall(self._clock.delay(self._clock.profile.task_stopping), stopped)
@@ -482,17 +744,18 @@ class FargateTasks:
         task.set_status("DEPROVISIONING")
         if task.attachments:
             task.attachments[0]["status"] = "DETACHING"
-        self._on_change(task)
+        self._changed(task)
         self._clock.after_wall(
             self._clock.delay(self._clock.profile.task_deprovisioning), lambda: self._gone(task)
         )
 
     def _gone(self, task: FargateTask) -> None:
-        task.stopped_at = task.execution_stopped_at = _now()
+        task.stopped_at = _now()
+        task.execution_stopped_at = task.execution_stopped_at or task.stopped_at
         task.connectivity = "DISCONNECTED"
         if task.attachments:
             task.attachments[0]["status"] = "DELETED"
         if task.eni_id is not None:
             delete_interface(task.account_id, task.region_name, task.eni_id)
         task.set_status("STOPPED")
-        self._on_change(task)
+        self._changed(task)

@@ -12,6 +12,8 @@ destinations) keep moto's delivery.
 from __future__ import annotations
 
 import copy
+import heapq
+import itertools
 import json
 import logging
 import threading
@@ -39,7 +41,7 @@ from localcloud.patching import Patcher
 
 LOG = logging.getLogger("localcloud.events")
 _ENABLED_STATES = ("ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
-_JOURNAL_SIZE = 1000
+_JOURNAL_SIZE = 1000  # events kept of each kind (source and detail-type)
 
 
 def iso_time(value: Any = None) -> str:
@@ -53,6 +55,11 @@ def iso_time(value: Any = None) -> str:
     else:
         return str(value)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_millis(moment: datetime) -> str:
+    """A timestamp inside an AWS event's detail: ISO 8601 in UTC to the millisecond."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def make_event(
@@ -97,7 +104,10 @@ class EventRouter:
     def __init__(self, faults: FaultBook, invoke_lambda_async: Callable[[Any, str], None]) -> None:
         self._faults = faults
         self._invoke_lambda_async = invoke_lambda_async
-        self._journal: deque[dict[str, Any]] = deque(maxlen=_JOURNAL_SIZE)
+        # One bounded journal per kind, so that a chatty kind (every ECS task's every state
+        # change) never pushes the others out; entries are numbered to be merged in order.
+        self._journal: dict[tuple[str, str], deque[tuple[int, dict[str, Any]]]] = {}
+        self._journaled = itertools.count()
         self._journal_lock = threading.Lock()
         self._moto_send_to_targets: Callable[..., None] | None = None
 
@@ -105,14 +115,18 @@ class EventRouter:
 
     def publish(self, account: str, region: str, bus_name: str, event: dict[str, Any]) -> None:
         copies = self._faults.event_copies(event)
+        kind = (str(event.get("source")), str(event.get("detail-type")))
+        entry = {"bus": bus_name, "copies": copies, "event": event}
         with self._journal_lock:
-            self._journal.append({"bus": bus_name, "copies": copies, "event": event})
+            journal = self._journal.setdefault(kind, deque(maxlen=_JOURNAL_SIZE))
+            journal.append((next(self._journaled), entry))
         for _ in range(copies):
             self._deliver_on_bus(account, region, bus_name, event)
 
     def recent_events(self) -> list[dict[str, Any]]:
+        """The last events published of each kind, oldest first."""
         with self._journal_lock:
-            return list(self._journal)
+            return [entry for _, entry in heapq.merge(*self._journal.values())]
 
     def _deliver_on_bus(
         self, account: str, region: str, bus_name: str, event: dict[str, Any]

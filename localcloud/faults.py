@@ -1,4 +1,5 @@
-"""Fault injection: failing API calls, failing ECS rollouts, dropped or duplicated events.
+"""Fault injection: failing API calls, failing ECS rollouts, dropped or duplicated events, and
+what the containers of ECS tasks do (how long they run, what they log, how they exit).
 
 A fault is written as a small mapping (YAML/JSON file, Python dict or HTTP body):
 
@@ -25,6 +26,25 @@ A fault is written as a small mapping (YAML/JSON file, Python dict or HTTP body)
       detail-type: ECS Deployment State Change
       copies: 3                     # optional, duplicate only: deliveries in all (default 2)
       times: 1
+    - task: scorekeep               # what a task's containers do: its task definition family
+                                    # (glob). Tasks RunTask started only, unless `service` says
+      service: web                  # optional (glob): instead the tasks of this ECS service
+      cluster: default              # optional (glob)
+      container: scorekeep-api      # optional (glob): these containers; default every one
+      command: "./migrate*"         # optional (glob on the command after overrides, its words
+                                    # joined with spaces, `sh -c` included)
+      exit: 3                       # the exit code (default 0)
+      seconds: 20                   # simulated seconds from RUNNING to the exit (default 5)
+      logs: [migrating, done]       # optional: lines the container writes to its awslogs
+                                    # stream while it runs, spread over its run
+      reason: "CannotPullContainerError: ..."   # optional: instead the task fails to start
+                                    # (TaskFailedToStart) with this stoppedReason
+      times: 1                      # tasks
+
+A task rule is consulted when a task is launched: the first one matching any of its containers
+applies to the containers it matches (the others behave as they would without it, see
+localcloud/ecs_tasks.py) and uses up one of its times. A service's tasks match only a rule that
+names the service, so a rule for a family never changes a rollout by accident.
 
 A key the kind of fault does not take, or a value of the wrong type, is a FaultSpecError
 naming the key's path (``faults[1].tims``): a misspelt filter must not widen a fault.
@@ -35,7 +55,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +78,7 @@ _STATUS_BY_ERROR = {
     "AccessDeniedException": 403,
 }
 DEFAULT_ROLLOUT_REASON = "CannotPullContainerError: injected by a localcloud rollout fault"
+DEFAULT_TASK_SECONDS = 5.0  # a task rule's run, and a standalone task's command's, simulated
 
 
 @dataclass
@@ -117,7 +138,53 @@ class EventFault:
         )
 
 
-Fault = ApiFault | RolloutFault | EventFault
+@dataclass(frozen=True)
+class TaskContainerFacts:
+    """What a task rule looks at in one container: its name and its command after overrides."""
+
+    name: str
+    command: str
+
+
+@dataclass
+class TaskFault:
+    """What the containers of matching tasks do: run `seconds`, writing `logs` on the way, and
+    exit with `exit_code`; or, with `reason`, the task fails to start."""
+
+    family: str
+    service: str | None = None  # None: tasks RunTask started (group not `service:...`)
+    cluster: str | None = None
+    container: str | None = None
+    command: str | None = None
+    exit_code: int = 0
+    seconds: float = DEFAULT_TASK_SECONDS
+    logs: list[str] | None = None
+    reason: str | None = None
+    times: int | None = None
+
+    def containers_matched(
+        self, cluster: str, family: str, group: str, containers: Sequence[TaskContainerFacts]
+    ) -> list[str]:
+        """The names of the containers this rule applies to in such a task (none: no match)."""
+        if not fnmatch.fnmatchcase(family, self.family) or not _glob(cluster, self.cluster):
+            return []
+        if self.service is None:
+            if group.startswith("service:"):
+                return []
+        elif not fnmatch.fnmatchcase(group, f"service:{self.service}"):
+            return []
+        return [
+            item.name
+            for item in containers
+            if _glob(item.name, self.container) and _glob(item.command, self.command)
+        ]
+
+
+def _glob(value: str, pattern: str | None) -> bool:
+    return pattern is None or fnmatch.fnmatchcase(value, pattern)
+
+
+Fault = ApiFault | RolloutFault | EventFault | TaskFault
 
 
 # The keys each kind of fault takes (its kind's key first); any other key is a mistake.
@@ -136,6 +203,18 @@ _KEYS = {
     ),
     "rollout": ("rollout", "cluster", "reason", "times", "health"),
     "event": ("event", "source", "detail-type", "detail_type", "times", "copies"),
+    "task": (
+        "task",
+        "service",
+        "cluster",
+        "container",
+        "command",
+        "exit",
+        "seconds",
+        "logs",
+        "reason",
+        "times",
+    ),
 }
 
 
@@ -188,6 +267,15 @@ class _Fields:
             self.problem(key, f"must be a positive number of seconds, got {value!r}")
             return None
         return float(value)
+
+    def lines(self, key: str) -> list[str] | None:
+        value = self._spec.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(line, str) for line in value):
+            self.problem(key, f"must be a list of strings, got {value!r}")
+            return None
+        return list(value)
 
     def done(self, fault: Fault) -> Fault:
         if self.problems:
@@ -245,17 +333,41 @@ def _event_fault(fields: _Fields, action: Any) -> Fault:
     )
 
 
+def _task_fault(fields: _Fields, spec: Mapping[str, Any]) -> Fault:
+    reason = fields.text("reason")
+    if reason is not None:
+        for key in ("exit", "seconds", "logs"):
+            if key in spec:
+                fields.problem(key, "a task that fails to start (reason) runs nothing")
+    return fields.done(
+        TaskFault(
+            family=fields.text("task") or "",
+            service=fields.text("service"),
+            cluster=fields.text("cluster"),
+            container=fields.text("container"),
+            command=fields.text("command"),
+            exit_code=fields.count("exit", 0, 255) or 0,
+            seconds=fields.seconds("seconds") or DEFAULT_TASK_SECONDS,
+            logs=fields.lines("logs"),
+            reason=reason,
+            times=fields.count("times", 1),
+        )
+    )
+
+
 def fault_from_dict(spec: Mapping[str, Any], path: FaultPath = ()) -> Fault:
     """Build a fault from its mapping form (see the module docstring), or FaultSpecError with
     every problem of it, each at ``path`` plus its key."""
     kind = next((key for key in _KEYS if key in spec), None)
     if kind is None:
-        raise FaultSpecError([(path, "a fault needs one of the keys api, rollout or event")])
+        raise FaultSpecError([(path, "a fault needs one of the keys api, rollout, event or task")])
     fields = _Fields(spec, path, kind)
     if kind == "api":
         return _api_fault(fields)
     if kind == "rollout":
         return _rollout_fault(fields)
+    if kind == "task":
+        return _task_fault(fields, spec)
     return _event_fault(fields, spec["event"])
 
 
@@ -263,25 +375,36 @@ def fault_from_dict(spec: Mapping[str, Any], path: FaultPath = ()) -> Fault:
 _QUIET_DEFAULTS = {
     "after": 0,
     "delay": None,
-    "user_agent": None,
+    "user-agent": None,
     "body": None,
     "copies": None,
     "health": None,
+    "service": None,
+    "container": None,
+    "command": None,
+    "exit": 0,
+    "seconds": DEFAULT_TASK_SECONDS,
+    "logs": None,
 }
 
 
+# Fields whose key in a fault's mapping form is not their attribute's name.
+_KEY_OF_FIELD = {"user_agent": "user-agent", "exit_code": "exit"}
+
+
 def fault_to_dict(fault: Fault) -> dict[str, Any]:
+    named = {_KEY_OF_FIELD.get(key, key): value for key, value in asdict(fault).items()}
     fields = {
         key: value
-        for key, value in asdict(fault).items()
+        for key, value in named.items()
         if key not in _QUIET_DEFAULTS or value != _QUIET_DEFAULTS[key]
     }
-    if "user_agent" in fields:
-        fields["user-agent"] = fields.pop("user_agent")
     if isinstance(fault, ApiFault):
         return {"api": fields.pop("call"), **fields}
     if isinstance(fault, RolloutFault):
         return {"rollout": fields.pop("service"), **fields}
+    if isinstance(fault, TaskFault):
+        return {"task": fields.pop("family"), **fields}
     return {"event": fields.pop("action"), "detail-type": fields.pop("detail_type"), **fields}
 
 
@@ -328,7 +451,7 @@ def _faults(
     faults: list[Fault] = []
     for index, spec in enumerate(items):
         path = () if base is None else (*base, index)
-        if isinstance(spec, (ApiFault, RolloutFault, EventFault)):
+        if isinstance(spec, (ApiFault, RolloutFault, EventFault, TaskFault)):
             faults.append(spec)
         elif not isinstance(spec, Mapping):
             problems.append((path, f"not a fault: {spec!r}"))
@@ -400,6 +523,21 @@ class FaultBook:
                 if isinstance(fault, RolloutFault) and fault.matches(cluster, service):
                     self._consume(fault)
                     return fault
+        return None
+
+    def take_task_fault(
+        self, cluster: str, family: str, group: str, containers: Sequence[TaskContainerFacts]
+    ) -> tuple[TaskFault, list[str]] | None:
+        """The first task rule that matches a task being launched, with the names of the
+        containers it applies to (consuming one of its times), if one does."""
+        with self._lock:
+            for fault in self._faults:
+                if not isinstance(fault, TaskFault):
+                    continue
+                names = fault.containers_matched(cluster, family, group, containers)
+                if names:
+                    self._consume(fault)
+                    return fault, names
         return None
 
     def event_copies(self, event: Mapping[str, Any]) -> int:
