@@ -40,7 +40,7 @@ def bounded(
 
 def _range(low: float, high: float | None, low_inclusive: bool) -> str:
     if high is not None:
-        return f"{low:g} to {high:g}"
+        return f"{low:g} to {high:g}" if low_inclusive else f"more than {low:g}, at most {high:g}"
     return f"at least {low:g}" if low_inclusive else f"more than {low:g}"
 
 

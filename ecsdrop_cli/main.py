@@ -30,7 +30,13 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as EndpointUnreachable
 
 from ecsdrop.errors import AwsError
-from ecsdrop_cli import deploy_commands, lifecycle_commands, local_commands, spec_commands
+from ecsdrop_cli import (
+    deploy_commands,
+    lifecycle_commands,
+    local_commands,
+    run_commands,
+    spec_commands,
+)
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -116,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     spec_commands.register(commands)
     deploy_commands.register(commands)
     lifecycle_commands.register(commands)
+    run_commands.register(commands)
     local_commands.register(commands)
     return parser
 

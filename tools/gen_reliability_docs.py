@@ -26,6 +26,7 @@ from tests.support.fault_matrix import (  # noqa: E402
     CLI_FAILED,
     NO_REDEPLOY,
     NORMAL_OUTCOME,
+    RAN_WITHOUT_LOG,
     ROWS,
     SCENARIOS,
     permanent_cases,
@@ -46,6 +47,8 @@ OUTCOMES = {
     "`ecsdrop delete` run again finishes it",
     NO_REDEPLOY: "an image push starts no redeploy, nothing changes",
     CLI_FAILED: "a CLI command exits non-zero naming the refused call",
+    RAN_WITHOUT_LOG: "`ecsdrop run` says it cannot read the log, naming the call, and still "
+    "exits with the task's code",
 }
 
 

@@ -43,6 +43,7 @@ class Scenario(StrEnum):
     RETAIN = "retain"
     RETAKE = "retake"
     LIST = "list"
+    RUN = "run"
 
 
 SCENARIOS: dict[Scenario, str] = {
@@ -76,6 +77,8 @@ SCENARIOS: dict[Scenario, str] = {
     Scenario.RETAKE: "the first deployment after a retain deletion: the target group and load "
     "balancer under ecsdrop's names exist, and their tags say they are the service's",
     Scenario.LIST: "`ecsdrop list`, the CLI (no Lambda function scans the table)",
+    Scenario.RUN: "`ecsdrop run`, the CLI: a one-off task of a running service's spec in its "
+    "network, waited for to its exit code (0)",
 }
 
 # How the run ends without faults (the transient case must end the same way).
@@ -89,6 +92,7 @@ NORMAL_OUTCOME: dict[Scenario, str] = {
     Scenario.DELETE: "DELETED",
     Scenario.RETAIN: "RETAINED",
     Scenario.LIST: "LISTED",
+    Scenario.RUN: "RAN",
 }
 # The runs that end a service (a delete marker on its spec) rather than deploy it.
 DELETIONS = frozenset({Scenario.DELETE, Scenario.RETAIN})
@@ -97,6 +101,8 @@ DELETIONS = frozenset({Scenario.DELETE, Scenario.RETAIN})
 NO_REDEPLOY = "NO_REDEPLOY"  # an image push started no deployment; the service is unchanged
 LISTED = "LISTED"  # the CLI command exits 0 and lists the services
 CLI_FAILED = "CLI_FAILED"  # the CLI command exits non-zero naming the call; nothing changes
+RAN = "RAN"  # `ecsdrop run` exits with the task's exit code (0)
+RAN_WITHOUT_LOG = "RAN_WITHOUT_LOG"  # ... naming the call that kept it from reading the log
 
 
 class Evidence(StrEnum):
@@ -338,6 +344,45 @@ ROWS: tuple[Row, ...] = (
                 CLI_FAILED,
                 "`ecsdrop list` exits non-zero naming the refused call; it lists nothing and "
                 "shows no traceback",
+            ),
+        ),
+    ),
+    # ---------------------------------------------------------------- one-off tasks (CLI)
+    Row(
+        "ecs:RunTask",
+        ("CLI: ecsdrop run",),
+        Scenario.RUN,
+        (
+            Permanent(
+                Scenario.RUN,
+                CLI_FAILED,
+                "`ecsdrop run` exits non-zero naming the refused call; no task runs",
+            ),
+        ),
+    ),
+    Row(
+        "ecs:DescribeTasks",
+        ("CLI: ecsdrop run (the wait)",),
+        Scenario.RUN,
+        (
+            Permanent(
+                Scenario.RUN,
+                CLI_FAILED,
+                "`ecsdrop run` cannot see the task it started: it exits non-zero naming the "
+                "call (the task's ARN is printed; it runs on)",
+            ),
+        ),
+    ),
+    Row(
+        "logs:GetLogEvents",
+        ("CLI: ecsdrop run (the log)",),
+        Scenario.RUN,
+        (
+            Permanent(
+                Scenario.RUN,
+                RAN_WITHOUT_LOG,
+                "the log cannot be read: `ecsdrop run` says so, naming the call, waits on and "
+                "exits with the task's code all the same",
             ),
         ),
     ),

@@ -5,8 +5,10 @@ halves: ``prepare`` (what exists before: a first deployment, a rollout that will
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ecsdrop.deploy.load import owner_key
@@ -32,6 +34,7 @@ from tests.support.fault_matrix import (
     DELETIONS,
     NO_REDEPLOY,
     NORMAL_OUTCOME,
+    RAN_WITHOUT_LOG,
     Evidence,
     Permanent,
     Scenario,
@@ -58,6 +61,7 @@ ADOPTIONS = {Scenario.ADOPT, Scenario.ADOPT_ROLLBACK}
 # Runs of a service that exists before them and that they must leave as it was when they
 # fail before starting: a deletion's, and the retained service's first deployment again.
 TAKEN_OVER_OR_ENDED = {*DELETIONS, Scenario.RETAKE}
+CLI_RUNS = {Scenario.LIST, Scenario.RUN}  # a CLI command on a running service, not a workflow run
 # Outcomes whose execution succeeds (the others end in a Fail state).
 EXECUTION_SUCCEEDS = ("SUCCEEDED", "DELETED", "RETAINED")
 # The hand-made service's tags. For the failed adoption, one of the keys ecsdrop sets is
@@ -138,7 +142,7 @@ def prepare(h: Harness, shared: SharedNetwork, scenario: Scenario, name: str) ->
         tags = HAND_MADE_TAGS_REPLACED if scenario is Scenario.ADOPT_ROLLBACK else HAND_MADE_TAGS
         prepared.hand_made = hand_made_service(h.client, cluster, name, tags)
         prepared.spec = adopting(base, cluster)
-    elif scenario in TAKEN_OVER_OR_ENDED or scenario is Scenario.LIST:
+    elif scenario in TAKEN_OVER_OR_ENDED or scenario in CLI_RUNS:
         _running_service(h, prepared)
     elif scenario is Scenario.EXISTING_VPC:
         prepared.spec = in_existing_vpc(base, shared.vpc)
@@ -185,7 +189,7 @@ def _running_service(h: Harness, prepared: Prepared) -> None:
     prepared.before = h.deploy(first or scorekeep(name))
     assert prepared.before.state == "SUCCEEDED", prepared.before.report
     prepared.spec = first or scorekeep(name)
-    if prepared.scenario is Scenario.LIST:
+    if prepared.scenario in CLI_RUNS:
         prepared.caller = CLI_CALLER
     if prepared.scenario is Scenario.RETAKE:
         retained = h.delete(name)
@@ -202,6 +206,11 @@ def trigger(h: Harness, prepared: Prepared) -> Run | CliRun | None:
         return h.delete(prepared.name)
     if prepared.scenario is Scenario.LIST:
         return h.cli("list", "--json")
+    if prepared.scenario is Scenario.RUN:
+        with tempfile.TemporaryDirectory() as where:
+            spec = Path(where) / f"{prepared.name}.json"
+            spec.write_text(json.dumps(prepared.spec))
+            return h.cli("run", str(spec), "--command", "true", "--poll-seconds", "0.2")
     if prepared.scenario is not Scenario.ECR_PUSH:
         return h.deploy(prepared.spec)
     assert prepared.repository is not None
@@ -230,7 +239,10 @@ def check_normal(
 ) -> None:
     """The run ended as it does without faults, and left the account as it should."""
     if isinstance(run, CliRun):
-        check_listed(prepared, run)
+        if prepared.scenario is Scenario.RUN:
+            check_ran(run)
+        else:
+            check_listed(prepared, run)
         return
     assert run is not None, "no deployment started"
     outcome = NORMAL_OUTCOME[prepared.scenario]
@@ -258,6 +270,10 @@ def check_permanent(
     call: str,
 ) -> None:
     if isinstance(run, CliRun):
+        if case.outcome == RAN_WITHOUT_LOG:
+            check_ran(run)
+            assert "cannot read the task's log" in run.stderr and call in run.stderr, run.stderr
+            return
         assert case.outcome == CLI_FAILED, case
         check_cli_failed(run, call)
         return
@@ -406,8 +422,15 @@ def check_listed(prepared: Prepared, run: CliRun) -> None:
     assert (row["state"], row["specKey"]) == ("SUCCEEDED", f"specs/{prepared.name}.yaml"), row
 
 
+def check_ran(run: CliRun) -> None:
+    """`ecsdrop run` waited for its task to stop and exits with the container's code, 0."""
+    assert run.code == 0, run.stderr
+    assert "exited 0 (Essential container in task exited)" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr, run.stderr
+
+
 def check_cli_failed(run: CliRun, call: str) -> None:
-    """The command fails, saying which call was refused: no listing, no traceback."""
+    """The command fails, saying which call was refused: no listing (or log), no traceback."""
     assert run.code != 0, run.stdout
     assert call in run.stderr, run.stderr
     assert "Traceback" not in run.stderr, run.stderr

@@ -146,6 +146,13 @@ def scorekeep(name: str, **replacements: str) -> str:
     return text
 
 
+def spec_file(tmp_path: Path, text: str) -> str:
+    """``text`` as a spec file for the CLI."""
+    path = tmp_path / "spec.yaml"
+    path.write_text(text)
+    return str(path)
+
+
 def wait_until(predicate: Callable[[], bool], seconds: float = 30.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

@@ -9,13 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.pipeline.conftest import Pipeline, scorekeep, wait_until
-
-
-def spec_file(tmp_path: Path, text: str) -> str:
-    path = tmp_path / "spec.yaml"
-    path.write_text(text)
-    return str(path)
+from tests.e2e.pipeline.conftest import Pipeline, scorekeep, spec_file, wait_until
 
 
 def running(pipeline: Pipeline, service: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ reported by argparse before anything runs or any AWS call is made."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -79,3 +80,24 @@ def test_a_stack_name_cloudformation_refuses_is_a_usage_error_before_anything_ru
     assert run.code == 2
     assert "argument --stack: 'Bad Stack!' is not a CloudFormation stack name" in run.stderr
     assert "internal error" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--count", "11", "argument --count: must be 1 to 10, not 11"),
+        ("--count", "0", "argument --count: must be 1 to 10, not 0"),
+        ("--env", "NOVALUE", "argument --env: 'NOVALUE' is not KEY=VALUE"),
+        ("--env", "=x", "argument --env: '=x' is not KEY=VALUE"),
+        ("--poll-seconds", "0", "argument --poll-seconds: must be more than 0, at most 60, not 0"),
+    ],
+)
+def test_run_option_out_of_range_is_a_usage_error_and_starts_nothing(
+    ecsdrop: Ecsdrop, tmp_path: Path, option: str, value: str, says: str
+) -> None:
+    spec = tmp_path / "web.yaml"
+    spec.write_text(VALID_SPEC)
+    run = ecsdrop("run", str(spec), option, value, "--endpoint-url", "http://127.0.0.1:9")
+
+    assert run.code == 2
+    assert f"ecsdrop run: error: {says}" in run.stderr

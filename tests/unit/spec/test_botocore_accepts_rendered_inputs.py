@@ -15,8 +15,10 @@ from botocore.validate import validate_parameters
 from ecsdrop.spec import Installation, Spec, load_spec
 from ecsdrop.spec.render import (
     Resources,
+    RunRequest,
     create_service_input,
     render,
+    run_task_input,
     update_service_input,
 )
 
@@ -96,3 +98,21 @@ def test_botocore_is_really_checking(
 
     assert "containerDefinitions[0].cpu" in str(raised.value)
     assert "colour" in str(raised.value)
+
+
+def test_run_task_input_of_every_example_passes_botocore(
+    example_file: Path, ecs_model: ServiceModel
+) -> None:
+    spec = load_example(example_file)
+    container = spec.task_definition["containerDefinitions"][-1]["name"]
+    request = RunRequest(
+        container=container,
+        command=("./migrate", "--all"),
+        environment={"DRY_RUN": "1"},
+        count=2,
+        started_by="ecsdrop-run/someone",
+    )
+
+    botocore_validates(
+        ecs_model, "RunTask", run_task_input(spec, well_formed_resources(spec), request)
+    )

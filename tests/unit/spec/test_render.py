@@ -16,6 +16,7 @@ from ecsdrop.spec.render import (
     TAG_SERVICE,
     Resources,
     autoscaling_inputs,
+    container_log_stream,
     create_service_input,
     load_balancer_plan,
     log_group_input,
@@ -464,3 +465,31 @@ def test_a_task_definition_may_carry_the_47_tags_ecsdrop_leaves_room_for(load: L
 
     assert tags[:47] == user_tags
     assert len(tags) == 49  # the step adds ecsdrop:deployment: 50, ECS's limit
+
+
+def test_a_one_off_tasks_log_stream_is_prefix_container_task_id(load: Load) -> None:
+    task = "arn:aws:ecs:us-east-1:123456789012:task/ecsdrop/0123456789abcdef0123456789abcdef"
+    default = load(
+        {
+            "version": 1,
+            "service": {"name": "web"},
+            "taskDefinition": {"containerDefinitions": [{"name": "api", "image": "nginx"}]},
+        }
+    )
+    assert container_log_stream(default, "api", task) == (
+        "/ecsdrop/web",
+        "api/api/0123456789abcdef0123456789abcdef",
+    )
+    elsewhere = {"logDriver": "splunk", "options": {"splunk-url": "https://splunk.example"}}
+    other = load(
+        {
+            "version": 1,
+            "service": {"name": "web"},
+            "taskDefinition": {
+                "containerDefinitions": [
+                    {"name": "api", "image": "nginx", "logConfiguration": elsewhere}
+                ]
+            },
+        }
+    )
+    assert container_log_stream(other, "api", task) is None

@@ -90,6 +90,25 @@ class Ecs:
     def as_register_input(definition: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in definition.items() if k not in READ_ONLY_TASK_DEFINITION_FIELDS}
 
+    def run_task(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The tasks started, and ECS's failures (each with arn, reason, detail)."""
+        self._admit("RunTask")
+        with aws_call("ecs:RunTask"):
+            response = self._ecs.run_task(**request)
+        return {"tasks": response.get("tasks", []), "failures": response.get("failures", [])}
+
+    def describe_tasks(self, cluster: str, task_arns: list[str]) -> list[dict[str, Any]]:
+        """The tasks as ECS describes them now (at most 100 a call); one ECS no longer
+        knows is left out."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(task_arns), 100):
+            with aws_call("ecs:DescribeTasks"):
+                response = self._ecs.describe_tasks(
+                    cluster=cluster, tasks=task_arns[start : start + 100]
+                )
+            found += response.get("tasks", [])
+        return found
+
     def register_task_definition(self, request: dict[str, Any]) -> str:
         self._admit("ecs:RegisterTaskDefinition")
         with aws_call("ecs:RegisterTaskDefinition"):

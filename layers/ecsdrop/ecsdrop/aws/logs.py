@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ecsdrop.aws.errors import aws_call
-from ecsdrop.errors import AlreadyExistsError
+from ecsdrop.errors import AlreadyExistsError, NotFoundError
 
 
 class Logs:
@@ -24,6 +24,20 @@ class Logs:
     def set_retention(self, name: str, retention_days: int) -> None:
         with aws_call("logs:PutRetentionPolicy"):
             self._logs.put_retention_policy(logGroupName=name, retentionInDays=retention_days)
+
+    def events(
+        self, group: str, stream: str, token: str | None = None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """The stream's events after ``token`` (from its start without one), and the token
+        to ask with next time; none while the stream does not exist yet."""
+        kwargs: dict[str, Any] = {"logGroupName": group, "logStreamName": stream}
+        kwargs.update({"nextToken": token} if token else {"startFromHead": True})
+        try:
+            with aws_call("logs:GetLogEvents"):
+                response = self._logs.get_log_events(**kwargs)
+        except NotFoundError:
+            return [], token
+        return list(response.get("events", [])), response.get("nextForwardToken") or token
 
     def delete_log_group(self, name: str) -> None:
         with aws_call("logs:DeleteLogGroup"):

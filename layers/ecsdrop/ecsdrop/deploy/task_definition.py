@@ -16,7 +16,7 @@ from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.errors import ImageNotFoundError
 from ecsdrop.spec.images import parse_image
 from ecsdrop.spec.installation import Installation
-from ecsdrop.spec.model import digest_of
+from ecsdrop.spec.model import Spec, digest_of
 from ecsdrop.spec.render import log_group_input, register_task_definition_input, tag_list
 
 
@@ -64,6 +64,16 @@ def register_task_definition(
         images={c["name"]: c["image"] for c in request["containerDefinitions"]},
         log_group_digest=log_group_digest,
     )
+
+
+def task_definition_for(spec: Spec, ecs: Ecs, ecr: Ecr, installation: Installation) -> str:
+    """The revision a one-off task of ``spec`` runs: the family's latest when the spec
+    renders to it (as a deployment would reuse it), else one registered now."""
+    request = pin_images(register_task_definition_input(spec), ecr, installation)
+    current = ecs.latest_task_definition(request["family"])
+    if current is not None and same_definition(Ecs.as_register_input(current), request):
+        return str(current["taskDefinitionArn"])
+    return ecs.register_task_definition(request)
 
 
 def _rollback_target(state: WorkflowState, ecs: Ecs) -> dict[str, Any] | None:

@@ -290,6 +290,17 @@ def _listeners(listener: dict[str, Any]) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- service
 
 
+def network_configuration(spec: Spec, resources: Resources) -> dict[str, Any]:
+    """Where the service's tasks (and a one-off task of the spec) get their ENI."""
+    return {
+        "awsvpcConfiguration": {
+            "subnets": list(resources.subnet_ids),
+            "securityGroups": list(resources.security_group_ids),
+            "assignPublicIp": network_plan(spec)["assignPublicIp"],
+        }
+    }
+
+
 def create_service_input(spec: Spec, resources: Resources) -> dict[str, Any]:
     """CreateService's input for the spec bound to ``resources``."""
     service = spec.service
@@ -306,13 +317,7 @@ def create_service_input(spec: Spec, resources: Resources) -> dict[str, Any]:
             "maximumPercent": deployment["maximumPercent"],
             "minimumHealthyPercent": deployment["minimumHealthyPercent"],
         },
-        "networkConfiguration": {
-            "awsvpcConfiguration": {
-                "subnets": list(resources.subnet_ids),
-                "securityGroups": list(resources.security_group_ids),
-                "assignPublicIp": network_plan(spec)["assignPublicIp"],
-            }
-        },
+        "networkConfiguration": network_configuration(spec, resources),
         "enableExecuteCommand": service["enableExecuteCommand"],
         "enableECSManagedTags": True,
         "propagateTags": service["propagateTags"],
@@ -409,3 +414,55 @@ def render(spec: Spec, installation: Installation) -> dict[str, Any]:
         "triggers": spec.triggers,
         "notifications": spec.notifications,
     }
+
+
+# --------------------------------------------------------------------------- one-off tasks
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """A one-off task of the spec: which container is run how, and how many tasks."""
+
+    container: str
+    command: tuple[str, ...] | None = None  # None: the container's own
+    environment: dict[str, str] = field(default_factory=dict)
+    count: int = 1
+    started_by: str = "ecsdrop"
+
+
+def run_task_input(spec: Spec, resources: Resources, request: RunRequest) -> dict[str, Any]:
+    """RunTask's input: the spec's task definition, revision ``resources.task_definition_arn``,
+    as a Fargate task in the service's network, with the container's overrides."""
+    override: dict[str, Any] = {"name": request.container}
+    if request.command is not None:
+        override["command"] = list(request.command)
+    if request.environment:
+        override["environment"] = [{"name": k, "value": v} for k, v in request.environment.items()]
+    return {
+        "cluster": spec.cluster,
+        "taskDefinition": resources.task_definition_arn,
+        "count": request.count,
+        "launchType": "FARGATE",
+        "platformVersion": spec.service["platformVersion"],
+        "networkConfiguration": network_configuration(spec, resources),
+        "overrides": {"containerOverrides": [override]},
+        "startedBy": request.started_by,
+        "group": f"ecsdrop-run:{spec.name}",
+        "enableECSManagedTags": True,
+        "propagateTags": "TASK_DEFINITION",
+        "tags": tag_list({**spec.service["tags"], **ecsdrop_tags(spec, "run-task")}),
+    }
+
+
+def container_log_stream(spec: Spec, container: str, task_arn: str) -> tuple[str, str] | None:
+    """The log group and stream the awslogs driver writes ``container``'s output to in the
+    task ``task_arn`` (``<prefix>/<container>/<task id>``); None for another log driver, or
+    awslogs without a stream prefix (the stream is then named by the container's id)."""
+    definitions = register_task_definition_input(spec)["containerDefinitions"]
+    definition: dict[str, Any] = next((c for c in definitions if c["name"] == container), {})
+    log = definition.get("logConfiguration") or {}
+    options = log.get("options") or {}
+    if log.get("logDriver") != "awslogs" or not options.get("awslogs-stream-prefix"):
+        return None
+    task_id = task_arn.rsplit("/", 1)[-1]
+    return options["awslogs-group"], f"{options['awslogs-stream-prefix']}/{container}/{task_id}"
