@@ -155,6 +155,7 @@ def first_events(environment: dict[str, str]) -> dict[str, dict[str, Any]]:
         "TaskDefinitionFunction": document,
         "NetworkFunction": after(document, "taskDefinition"),
         "LoadBalancerFunction": after(document, "taskDefinition", "network"),
+        "PreDeployFunction": after(document, "taskDefinition", "network", "loadBalancer"),
         "ServiceFunction": after(document, "taskDefinition", "network", "loadBalancer"),
         "AwaitRolloutFunction": {
             "token": TASK_TOKEN,

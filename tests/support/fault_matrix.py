@@ -44,6 +44,7 @@ class Scenario(StrEnum):
     RETAKE = "retake"
     LIST = "list"
     RUN = "run"
+    PRE_DEPLOY = "pre-deploy"
 
 
 SCENARIOS: dict[Scenario, str] = {
@@ -79,6 +80,8 @@ SCENARIOS: dict[Scenario, str] = {
     Scenario.LIST: "`ecsdrop list`, the CLI (no Lambda function scans the table)",
     Scenario.RUN: "`ecsdrop run`, the CLI: a one-off task of a running service's spec in its "
     "network, waited for to its exit code (0)",
+    Scenario.PRE_DEPLOY: "a running service's update whose pre-deploy task outlasts its "
+    "timeout: the task is stopped, the run undone, the service as it was",
 }
 
 # How the run ends without faults (the transient case must end the same way).
@@ -89,6 +92,7 @@ NORMAL_OUTCOME: dict[Scenario, str] = {
     Scenario.NEW_PORT_ROLLBACK: "ROLLED_BACK",
     Scenario.SHARED_ALB_ROLLBACK: "ROLLED_BACK",
     Scenario.ADOPT_ROLLBACK: "ROLLED_BACK",
+    Scenario.PRE_DEPLOY: "ROLLED_BACK",
     Scenario.DELETE: "DELETED",
     Scenario.RETAIN: "RETAINED",
     Scenario.LIST: "LISTED",
@@ -383,6 +387,31 @@ ROWS: tuple[Row, ...] = (
                 RAN_WITHOUT_LOG,
                 "the log cannot be read: `ecsdrop run` says so, naming the call, waits on and "
                 "exits with the task's code all the same",
+            ),
+        ),
+    ),
+    # ---------------------------------------------------------------- pre-deploy tasks
+    Row(
+        "ecs:ListTasks",
+        ("PreDeploy (judge): find the task that outlasted its timeout",),
+        Scenario.PRE_DEPLOY,
+        (
+            _rolled_back(
+                Scenario.PRE_DEPLOY,
+                "the task cannot be looked for: the run is undone all the same, its cause "
+                "naming the call and saying the task may still run",
+            ),
+        ),
+    ),
+    Row(
+        "ecs:StopTask",
+        ("PreDeploy (judge): stop the task that outlasted its timeout",),
+        Scenario.PRE_DEPLOY,
+        (
+            _rolled_back(
+                Scenario.PRE_DEPLOY,
+                "the task cannot be stopped: the run is undone all the same, its cause "
+                "naming the call and saying the task may still run",
             ),
         ),
     ),

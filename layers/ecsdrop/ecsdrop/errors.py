@@ -122,6 +122,11 @@ class DeploymentFailedError(EcsdropError):
     """ECS did not bring the new revision to a steady state (failed or rolled back by ECS)."""
 
 
+class PreDeployTaskFailed(EcsdropError):
+    """A pre-deploy task exited non-zero, could not start or outlasted its timeout; the
+    message has its exit code (or ECS's reason) and its last log lines."""
+
+
 class DeadlineExceededError(EcsdropError):
     """The rollout did not settle before the spec's stability deadline."""
 

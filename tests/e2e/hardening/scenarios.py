@@ -52,6 +52,7 @@ ROLLOUT_FAILS = {
 }
 UPDATES = {
     Scenario.UPDATE,
+    Scenario.PRE_DEPLOY,
     Scenario.UPDATE_ROLLBACK,
     Scenario.NEW_PORT,
     Scenario.NEW_PORT_ROLLBACK,
@@ -178,6 +179,14 @@ def _deploy_first(h: Harness, prepared: Prepared) -> None:
         )
     elif prepared.scenario in (Scenario.NEW_PORT, Scenario.NEW_PORT_ROLLBACK):
         prepared.spec = scorekeep(name, port=NEW_PORT)
+    elif prepared.scenario is Scenario.PRE_DEPLOY:
+        prepared.spec = scorekeep(name, api_tag="v2")
+        prepared.spec["service"]["preDeploy"] = [
+            {"container": "scorekeep-api", "command": ["./backfill"], "timeoutSeconds": 60}
+        ]
+        h.cloud.add_fault(
+            {"task": name, "container": "scorekeep-api", "command": "./backfill", "seconds": 7200}
+        )
     else:
         prepared.spec = first
 

@@ -213,6 +213,7 @@ def test_pass_role_only_for_the_allowed_roles_and_only_to_ecs_tasks() -> None:
         role_of("TaskDefinitionFunction"),
         role_of("ServiceFunction"),
         role_of("RollbackFunction"),
+        "DeployStateMachineRole",  # RunPreDeployTasks starts tasks of definitions with roles
     }
     for statement in passing:
         assert statement.actions == ("iam:PassRole",)
@@ -326,10 +327,17 @@ def test_guardrail_parameters_reach_the_load_function() -> None:
 
 def test_the_tag_the_policies_require_is_the_tag_ecsdrop_writes() -> None:
     from ecsdrop.spec import load_spec
-    from ecsdrop.spec.render import TAG_MANAGED_BY, ecsdrop_tags
+    from ecsdrop.spec.render import (
+        TAG_MANAGED_BY,
+        TAG_SERVICE,
+        ecsdrop_tags,
+        register_task_definition_input,
+    )
     from tests.e2e.hostile.cases import valid
 
-    written = ecsdrop_tags(load_spec(valid("web"), "specs/web.yaml"))
+    spec = load_spec(valid("web"), "specs/web.yaml")
+    written = ecsdrop_tags(spec)
+    task_definition_tags = {t["key"] for t in register_task_definition_input(spec)["tags"]}
     tag_conditions = [
         (key, value)
         for s in statements()
@@ -340,5 +348,9 @@ def test_the_tag_the_policies_require_is_the_tag_ecsdrop_writes() -> None:
 
     assert tag_conditions, "no statement is scoped by tags"
     for key, value in tag_conditions:
+        if key == f"aws:ResourceTag/{TAG_SERVICE}":  # a task definition ecsdrop registered
+            assert value == "false"  # (a Null test: the tag is there)
+            assert TAG_SERVICE in task_definition_tags
+            continue
         assert key in (f"aws:RequestTag/{TAG_MANAGED_BY}", f"aws:ResourceTag/{TAG_MANAGED_BY}")
         assert value == written[TAG_MANAGED_BY]

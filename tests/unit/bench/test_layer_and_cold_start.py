@@ -100,7 +100,7 @@ def test_the_workflow_steps_first_events_are_documents_their_models_read() -> No
     events = first_events(template_variables(load_template(TEMPLATE), "LoadSpecFunction"))
     documents = [e for e in events.values() if "deployment" in e and "spec" in e]
     documents.append(events["FinishFunction"]["state"])
-    assert len(documents) == 8
+    assert len(documents) == 9
     read = [WorkflowState.from_json(d) for d in documents]
     assert all(state.lock is not None and state.lock.acquired for state in read[1:])
     assert isinstance(

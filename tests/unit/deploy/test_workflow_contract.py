@@ -90,3 +90,15 @@ def test_a_path_no_model_has_is_reported_with_its_state(
     found = problems(_renamed(definition(), state, variable))
     assert len(found) == 1
     assert found[0].startswith(f"{state} reads {variable}: {expected}")
+
+
+def test_a_maps_item_processor_is_checked_against_the_model_of_its_items() -> None:
+    changed = copy.deepcopy(definition())
+    processor = changed["States"]["RunPreDeployTasks"]["ItemProcessor"]
+    processor["States"]["RunPreDeployTask"]["Parameters"]["Cluster.$"] = "$.clustr"
+
+    found = problems(changed)
+
+    assert found == [
+        "RunPreDeployTask reads $.clustr: not a field of PreDeployTask (RunPreDeployTasks)"
+    ]

@@ -109,6 +109,23 @@ class Ecs:
             found += response.get("tasks", [])
         return found
 
+    def running_tasks(self, cluster: str, family: str) -> list[str]:
+        """The ARNs of the family's tasks ECS still wants running in the cluster."""
+        arns: list[str] = []
+        kwargs: dict[str, Any] = {"cluster": cluster, "family": family, "desiredStatus": "RUNNING"}
+        while True:
+            with aws_call("ecs:ListTasks"):
+                response = self._ecs.list_tasks(**kwargs)
+            arns += response.get("taskArns", [])
+            if not response.get("nextToken"):
+                return arns
+            kwargs["nextToken"] = response["nextToken"]
+
+    def stop_task(self, cluster: str, task_arn: str, reason: str) -> None:
+        self._admit("StopTask")
+        with aws_call("ecs:StopTask"):
+            self._ecs.stop_task(cluster=cluster, task=task_arn, reason=reason[:255])
+
     def register_task_definition(self, request: dict[str, Any]) -> str:
         self._admit("ecs:RegisterTaskDefinition")
         with aws_call("ecs:RegisterTaskDefinition"):

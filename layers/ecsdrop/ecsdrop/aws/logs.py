@@ -39,6 +39,17 @@ class Logs:
             return [], token
         return list(response.get("events", [])), response.get("nextForwardToken") or token
 
+    def last_events(self, group: str, stream: str, limit: int) -> list[dict[str, Any]]:
+        """The stream's last ``limit`` events, oldest first; none when it does not exist."""
+        try:
+            with aws_call("logs:GetLogEvents"):
+                response = self._logs.get_log_events(
+                    logGroupName=group, logStreamName=stream, startFromHead=False, limit=limit
+                )
+        except NotFoundError:
+            return []
+        return list(response.get("events", []))
+
     def delete_log_group(self, name: str) -> None:
         with aws_call("logs:DeleteLogGroup"):
             self._logs.delete_log_group(logGroupName=name)

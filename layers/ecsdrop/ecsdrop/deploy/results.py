@@ -105,6 +105,44 @@ class LoadBalancerResult(JsonModel):
 
 
 @dataclass(frozen=True)
+class PreDeployTask(JsonModel):
+    """One of the spec's pre-deploy tasks as the workflow runs it: the RunTask parameters
+    its ``ecs:runTask.sync`` state passes (PascalCase, as Step Functions takes them), and
+    what the failure's judge needs to explain it."""
+
+    number: int  # 1-based, in the spec's order
+    of: int  # how many the spec has
+    container: str
+    command: tuple[str, ...]
+    timeout_seconds: int
+    cluster: str
+    task_definition: str
+    platform_version: str
+    group: str  # this run's, to find the task again (ListTasks has no group filter)
+    network_configuration: dict[str, Any]
+    overrides: dict[str, Any]
+    log_group: str | None = None  # where awslogs writes the container's lines
+    log_stream_prefix: str | None = None
+    failure: CaughtError | None = None  # what RunPreDeployTask's Catch adds for the judge
+
+
+@dataclass(frozen=True)
+class PreDeployPlan(JsonModel):
+    """PreparePreDeploy's result: the cluster exists, and the tasks to run in order."""
+
+    tasks: tuple[PreDeployTask, ...]
+
+
+@dataclass(frozen=True)
+class PreDeployRun(JsonModel):
+    """A pre-deploy task that ended well although Step Functions called it failed: the
+    container exited 0 and the others were stopped with it (ECS's 137 or 143)."""
+
+    task_arn: str
+    exit_code: int
+
+
+@dataclass(frozen=True)
 class ServiceResult(JsonModel):
     service_arn: str
     cluster: str
@@ -157,6 +195,7 @@ class Steps(JsonModel):
     task_definition: TaskDefinitionResult | AdmissionWait | None = None
     network: NetworkResult | None = None
     load_balancer: LoadBalancerResult | None = None
+    pre_deploy: PreDeployPlan | None = None
     service: ServiceResult | AdmissionWait | None = None
 
     def maybe(self, model: type[R]) -> R | None:

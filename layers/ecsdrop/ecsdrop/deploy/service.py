@@ -58,7 +58,7 @@ def deploy_service(
     current = ecs.describe_service(spec.cluster, spec.name)
     target = None
     if current is None:
-        _ensure_cluster(state, ecs, ledger)
+        ensure_cluster(spec.cluster, ecs, ledger)
         request = create_service_input(spec, resources)
         request["tags"] = [*request["tags"], *tag_list(ledger.run_tag())]
         service = ecs.create_service(request)
@@ -101,16 +101,16 @@ def restorable_settings(service: dict[str, Any]) -> dict[str, Any]:
     return {**defaults, **settings}
 
 
-def _ensure_cluster(state: WorkflowState, ecs: Ecs, ledger: Ledger) -> None:
-    spec = state.spec
-    cluster = ecs.cluster(spec.cluster)
+def ensure_cluster(name: str, ecs: Ecs, ledger: Ledger) -> None:
+    """The cluster exists: created (and recorded, so a rollback removes it) when missing."""
+    cluster = ecs.cluster(name)
     if cluster is None:
         # a cluster is shared by every service in it: it carries no service's name
         tags = {TAG_MANAGED_BY: "ecsdrop", TAG_ROLE: "cluster", **ledger.run_tag()}
-        ecs.create_cluster(spec.cluster, tags)
-        ledger.created(Created.CLUSTER, spec.cluster)
+        ecs.create_cluster(name, tags)
+        ledger.created(Created.CLUSTER, name)
     else:  # created by this run before it stopped?
-        ledger.adopt(Created.CLUSTER, spec.cluster, tags_of(cluster))
+        ledger.adopt(Created.CLUSTER, name, tags_of(cluster))
 
 
 def bound_resources(state: WorkflowState) -> Resources:

@@ -42,6 +42,9 @@ def apply_defaults(spec: Data, installation: Installation) -> Data:
     }
 
 
+PRE_DEPLOY_TIMEOUT_SECONDS = 900
+
+
 def _service(service: Data, installation: Installation) -> Data:
     deployment = service.get("deployment", {})
     breaker = deployment.get("circuitBreaker", {})
@@ -66,6 +69,15 @@ def _service(service: Data, installation: Installation) -> Data:
         "adopt": service.get("adopt", False),
         "deletionPolicy": service.get("deletionPolicy", "retain"),
     }
+    if "preDeploy" in service:
+        result["preDeploy"] = [
+            {
+                "container": task["container"],
+                "command": list(task["command"]),
+                "timeoutSeconds": task.get("timeoutSeconds", PRE_DEPLOY_TIMEOUT_SECONDS),
+            }
+            for task in service["preDeploy"]
+        ]
     if "autoscaling" in service:
         scaling = service["autoscaling"]
         result["autoscaling"] = {

@@ -454,15 +454,29 @@ def run_task_input(spec: Spec, resources: Resources, request: RunRequest) -> dic
     }
 
 
-def container_log_stream(spec: Spec, container: str, task_arn: str) -> tuple[str, str] | None:
-    """The log group and stream the awslogs driver writes ``container``'s output to in the
-    task ``task_arn`` (``<prefix>/<container>/<task id>``); None for another log driver, or
-    awslogs without a stream prefix (the stream is then named by the container's id)."""
+def container_log_target(spec: Spec, container: str) -> tuple[str, str] | None:
+    """The log group and stream prefix the awslogs driver writes ``container``'s output
+    under; None for another log driver, or awslogs without a stream prefix (the stream is
+    then named by the container's id)."""
     definitions = register_task_definition_input(spec)["containerDefinitions"]
     definition: dict[str, Any] = next((c for c in definitions if c["name"] == container), {})
     log = definition.get("logConfiguration") or {}
     options = log.get("options") or {}
     if log.get("logDriver") != "awslogs" or not options.get("awslogs-stream-prefix"):
         return None
-    task_id = task_arn.rsplit("/", 1)[-1]
-    return options["awslogs-group"], f"{options['awslogs-stream-prefix']}/{container}/{task_id}"
+    return options["awslogs-group"], options["awslogs-stream-prefix"]
+
+
+def log_stream_of(prefix: str, container: str, task_arn: str) -> str:
+    """The awslogs stream of ``container`` in the task ``task_arn``:
+    ``<prefix>/<container>/<task id>``."""
+    return f"{prefix}/{container}/{task_arn.rsplit('/', 1)[-1]}"
+
+
+def container_log_stream(spec: Spec, container: str, task_arn: str) -> tuple[str, str] | None:
+    """The log group and stream ``container``'s output goes to in the task ``task_arn``."""
+    target = container_log_target(spec, container)
+    if target is None:
+        return None
+    group, prefix = target
+    return group, log_stream_of(prefix, container, task_arn)

@@ -458,6 +458,19 @@ def service(spec: Spec, _: Guardrails) -> Iterator[Problem]:
         )
 
 
+def pre_deploy(spec: Spec, _: Guardrails) -> Iterator[Problem]:
+    """A pre-deploy task runs a container of the task definition: one that exists."""
+    names = _container_names(spec)
+    for i, task in enumerate(_list(_mapping(spec.get("service")).get("preDeploy"))):
+        container = _mapping(task).get("container")
+        if isinstance(container, str) and container not in names:
+            known = ", ".join(sorted(names)) or "none"
+            yield Problem(
+                ("service", "preDeploy", i, "container"),
+                f"there is no container named {container!r} (the task definition has: {known})",
+            )
+
+
 def network(spec: Spec, _: Guardrails) -> Iterator[Problem]:
     net = _mapping(spec.get("network"))
     if "vpc" in net and "existing" in net:
@@ -707,6 +720,7 @@ RULES: tuple[Rule, ...] = (
     depends_on,
     security,
     service,
+    pre_deploy,
     network,
     load_balancer,
     triggers,
