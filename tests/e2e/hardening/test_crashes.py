@@ -39,6 +39,13 @@ class Crash:
     call: str  # the call whose answer comes too late
     fault: dict[str, Any] = field(default_factory=dict)  # narrows which of those calls
     lost_event: bool = False  # drop ECS's verdict, so the polling fallback runs
+    pre_deploy: bool = False  # the spec runs a pre-deploy task, so the step is entered
+
+    def spec(self, name: str, cluster: str) -> dict[str, Any]:
+        spec = scorekeep(name, cluster=cluster)
+        if self.pre_deploy:
+            spec["service"]["preDeploy"] = [{"container": "scorekeep-api", "command": ["./m"]}]
+        return spec
 
 
 CRASHES = [
@@ -47,6 +54,8 @@ CRASHES = [
     Crash("RegisterTaskDefinition", "TaskDefinitionFunction", "ecs:RegisterTaskDefinition"),
     Crash("BuildNetwork", "NetworkFunction", "ec2:CreateNatGateway"),
     Crash("BuildLoadBalancer", "LoadBalancerFunction", "elasticloadbalancing:CreateLoadBalancer"),
+    # A first deployment's cluster is made before its pre-deploy tasks run.
+    Crash("PreparePreDeploy", "PreDeployFunction", "ecs:CreateCluster", pre_deploy=True),
     Crash("DeployService", "ServiceFunction", "ecs:CreateService"),
     Crash("WaitForRollout", "AwaitRolloutFunction", "dynamodb:PutItem", {"body": "*TOKEN*"}),
     # The Lock step's ownership check and DeployService describe the service first.
@@ -58,7 +67,14 @@ CRASHES = [
 CRASHES_THEN_FAILURE = [
     c
     for c in CRASHES
-    if c.step in ("RegisterTaskDefinition", "BuildNetwork", "BuildLoadBalancer", "DeployService")
+    if c.step
+    in (
+        "RegisterTaskDefinition",
+        "BuildNetwork",
+        "BuildLoadBalancer",
+        "PreparePreDeploy",
+        "DeployService",
+    )
 ]
 ROLLBACK_CRASH = Crash("RollBack", "RollbackFunction", "ec2:DeleteSubnet")
 
@@ -157,7 +173,7 @@ def test_a_step_killed_mid_call_is_retried_and_repeats_nothing(
     name = f"crash-{case.step.lower()}"
     cluster = f"{name}-c"
     crash(harness, case)
-    run = harness.deploy(scorekeep(name, cluster=cluster))
+    run = harness.deploy(case.spec(name, cluster))
     assert run.state == "SUCCEEDED", run.report
     assert timed_out_and_retried(harness, run, case.step), f"{case.function} was not killed"
     assert inventory(harness, run, cluster) == clean
@@ -173,7 +189,7 @@ def test_what_a_killed_step_made_is_undone_when_the_run_fails_later(
     cluster = f"{name}-c"
     harness.cloud.add_fault({"rollout": name, "times": 1})
     crash(harness, case)
-    run = harness.deploy(scorekeep(name, cluster=cluster))
+    run = harness.deploy(case.spec(name, cluster))
     assert run.state == "ROLLED_BACK", run.report
     assert timed_out_and_retried(harness, run, case.step), f"{case.function} was not killed"
     left = harness.leftovers(name, cluster)
