@@ -168,5 +168,6 @@ def first_events(environment: dict[str, str]) -> dict[str, dict[str, Any]]:
         "PlanFunction": {"spec": SPEC.read_text(encoding="utf-8"), "filename": SPEC.name},
         "EcrTriggerFunction": real_event("ecr-image-push.json"),
         "RolloutEventsFunction": real_event("ecs-deployment-completed.json"),
+        "ScheduledRunsFunction": real_event("ecs-task-state-change-scheduled-run-failed.json"),
         "NotifierFunction": real_event("deployment-state-change-succeeded.json"),
     }

@@ -263,6 +263,7 @@ def outcome(stack: Stack, execution: str, status: str, service: str) -> dict[str
         "taskDefinitionArn": task.get("current"),
         "revision": task.get("revision"),
         "loadBalancerDnsName": report.get("loadBalancerDnsName"),
+        "schedule": report.get("schedule"),
         "durationSeconds": report.get("durationSeconds"),
         "error": report.get("error") or described.get("error"),
         "cause": report.get("cause") or described.get("cause"),
@@ -275,6 +276,10 @@ def outcome(stack: Stack, execution: str, status: str, service: str) -> dict[str
 
 def summary(result: dict[str, Any]) -> str:
     lines = [f"{result['service']}: {result['status']}"]
+    schedule = result.get("schedule") or {}
+    if schedule.get("expression"):
+        paused = "" if schedule.get("state") != "DISABLED" else ", disabled"
+        lines.append(f"  schedule: {schedule['expression']} ({schedule.get('timezone')}{paused})")
     for label, key in (
         ("task definition", "taskDefinitionArn"),
         ("load balancer", "loadBalancerDnsName"),

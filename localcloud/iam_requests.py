@@ -622,6 +622,26 @@ def _autoscaling_checks(request: ApiRequest) -> list[Check]:
     return [Check(f"application-autoscaling:{request.operation}", None, ConditionContext(values))]
 
 
+_SCHEDULE_PATH = re.compile(r"^/schedules/([^/?]+)")
+
+
+def _scheduler_checks(request: ApiRequest) -> list[Check]:
+    """A schedule's ARN is its group's and name's (the name in the path, the group in the
+    body or the query; `default` when neither gives one); a target's role is passed."""
+    action = f"scheduler:{request.operation}"
+    named = _SCHEDULE_PATH.match(request.path)
+    if not named:
+        return [Check(action, None)]
+    group = request.text("GroupName") or (request.query.get("groupName") or ["default"])[0]
+    name = unquote(named.group(1))
+    checks = [Check(action, (request.arn("scheduler", f"schedule/{group}/{name}"),))]
+    target = request.params.get("Target")
+    role = target.get("RoleArn") if isinstance(target, dict) else None
+    if isinstance(role, str) and role:
+        checks.append(_pass_role(role, "scheduler.amazonaws.com"))
+    return checks
+
+
 def _iam_checks(request: ApiRequest) -> list[Check]:
     values = {}
     if request.text("AWSServiceName"):
@@ -647,4 +667,5 @@ _SERVICE_CHECKS: dict[str, Callable[[ApiRequest], list[Check]]] = {
     "cloudwatch": _cloudwatch_checks,
     "application-autoscaling": _autoscaling_checks,
     "iam": _iam_checks,
+    "scheduler": _scheduler_checks,
 }

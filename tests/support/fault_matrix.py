@@ -45,6 +45,9 @@ class Scenario(StrEnum):
     LIST = "list"
     RUN = "run"
     PRE_DEPLOY = "pre-deploy"
+    JOB = "job"
+    JOB_UPDATE = "job-update"
+    JOB_DELETE = "job-delete"
 
 
 SCENARIOS: dict[Scenario, str] = {
@@ -82,6 +85,12 @@ SCENARIOS: dict[Scenario, str] = {
     "network, waited for to its exit code (0)",
     Scenario.PRE_DEPLOY: "a running service's update whose pre-deploy task outlasts its "
     "timeout: the task is stopped, the run undone, the service as it was",
+    Scenario.JOB: "a new scheduled job (examples/scorekeep-nightly.yaml): its network, task "
+    "definition and EventBridge Scheduler schedule, no service",
+    Scenario.JOB_UPDATE: "a scheduled job's update: a new revision and expression; undone, "
+    "the schedule's previous definition is put back",
+    Scenario.JOB_DELETE: "a scheduled job's spec (deletionPolicy: delete) is deleted: its "
+    "schedule and everything tagged for it go",
 }
 
 # How the run ends without faults (the transient case must end the same way).
@@ -94,12 +103,13 @@ NORMAL_OUTCOME: dict[Scenario, str] = {
     Scenario.ADOPT_ROLLBACK: "ROLLED_BACK",
     Scenario.PRE_DEPLOY: "ROLLED_BACK",
     Scenario.DELETE: "DELETED",
+    Scenario.JOB_DELETE: "DELETED",
     Scenario.RETAIN: "RETAINED",
     Scenario.LIST: "LISTED",
     Scenario.RUN: "RAN",
 }
 # The runs that end a service (a delete marker on its spec) rather than deploy it.
-DELETIONS = frozenset({Scenario.DELETE, Scenario.RETAIN})
+DELETIONS = frozenset({Scenario.DELETE, Scenario.RETAIN, Scenario.JOB_DELETE})
 
 # Outcomes that are not a deployment state.
 NO_REDEPLOY = "NO_REDEPLOY"  # an image push started no deployment; the service is unchanged
@@ -414,6 +424,35 @@ ROWS: tuple[Row, ...] = (
                 "naming the call and saying the task may still run",
             ),
         ),
+    ),
+    # ---------------------------------------------------------------- scheduled jobs
+    Row(
+        "scheduler:GetSchedule",
+        (
+            "DeploySchedule (is there one?)",
+            "Teardown (a job's schedule)",
+            "RollBack (a changed schedule: as before already?)",
+        ),
+        Scenario.JOB,
+        (_rolled_back(Scenario.JOB, "the schedule cannot be looked up: the run is undone"),),
+    ),
+    Row(
+        "scheduler:CreateSchedule",
+        ("DeploySchedule (a new job)",),
+        Scenario.JOB,
+        (_rolled_back(Scenario.JOB),),
+    ),
+    Row(
+        "scheduler:UpdateSchedule",
+        ("DeploySchedule (a job's update)", "RollBack (a changed schedule put back)"),
+        Scenario.JOB_UPDATE,
+        (_rolled_back(Scenario.JOB_UPDATE, _UNCHANGED),),
+    ),
+    Row(
+        "scheduler:DeleteSchedule",
+        ("RollBack (a schedule this run made)", "Teardown (a job's schedule)"),
+        Scenario.JOB_DELETE,
+        (_delete_left(_UNDONE_IN_TEARDOWN, Scenario.JOB_DELETE),),
     ),
     # ---------------------------------------------------------------- events, chat, triggers
     Row(
@@ -880,6 +919,7 @@ _TRANSIENT_BY_SERVICE = {
     "secretsmanager": (("ThrottlingException", 400), ("InternalServiceError", 500)),
     "application-autoscaling": (("ThrottlingException", 400), ("InternalServiceException", 500)),
     "tagging": (("ThrottledException", 400), ("InternalServiceException", 500)),
+    "scheduler": (("ThrottlingException", 429), ("InternalServerException", 500)),
 }
 # The answer to a caller without the permission.
 _DENIED_BY_SERVICE = {

@@ -22,6 +22,7 @@ from ecsdrop.deploy.load_balancer import ensure_load_balancer
 from ecsdrop.deploy.lock import begin
 from ecsdrop.deploy.network import network_step
 from ecsdrop.deploy.rollback import roll_back
+from ecsdrop.deploy.schedule import deploy_schedule
 from ecsdrop.deploy.service import deploy_service
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.deploy.task_definition import register_task_definition
@@ -172,6 +173,8 @@ class MotoStack:
                 result = network_step(current, lambda: rt.ec2, ledger)
         elif name == "loadBalancer":
             result = ensure_load_balancer(current, lambda: rt.elbv2, ledger)
+        elif name == "schedule":
+            result = deploy_schedule(current, rt.scheduler, rt.ecs, ledger, rt.installation)
         else:
             result = deploy_service(
                 current, rt.ecs, rt.autoscaling, ledger, now=time.time(), check_seconds=300
@@ -185,7 +188,8 @@ class MotoStack:
         if state["lock"]["noop"]:
             conclude({"outcome": "NOOP", "state": state}, self.runtime.reporter)
             return state
-        for name in ("taskDefinition", "network", "loadBalancer", "service"):
+        last = "schedule" if state["spec"].get("schedule") else "service"
+        for name in ("taskDefinition", "network", "loadBalancer", last):
             self.step(state, name)
         reported = conclude({"outcome": "SUCCEEDED", "state": state}, self.runtime.reporter)
         state["report"] = reported.to_json()

@@ -45,6 +45,15 @@ class YamlSyntaxError(SpecError):
     """The text is not YAML (as opposed to YAML that breaks a spec's limits)."""
 
 
+class ScheduleExpressionError(EcsdropError, ValueError):
+    """A schedule expression EventBridge Scheduler would refuse; ``part`` names the field
+    that is wrong ("minutes", "rate unit"...), None when it is the whole expression."""
+
+    def __init__(self, message: str, part: str | None = None) -> None:
+        super().__init__(message)
+        self.part = part
+
+
 class DocumentLimitError(EcsdropError):
     """Stops the walk of a document that is too big or too deep; the parser has recorded
     the problem already and reports it as a SpecError."""
@@ -125,6 +134,11 @@ class DeploymentFailedError(EcsdropError):
 class PreDeployTaskFailed(EcsdropError):
     """A pre-deploy task exited non-zero, could not start or outlasted its timeout; the
     message has its exit code (or ECS's reason) and its last log lines."""
+
+
+class ScheduledRunFailed(EcsdropError):
+    """A scheduled job's task exited non-zero or could not start (the RUN_FAILED event's
+    error name)."""
 
 
 class DeadlineExceededError(EcsdropError):

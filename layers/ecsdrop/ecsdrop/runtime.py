@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ecsdrop.aws.events import EventPublisher
     from ecsdrop.aws.executions import Executions
     from ecsdrop.aws.logs import Logs
+    from ecsdrop.aws.scheduler import Scheduler
     from ecsdrop.aws.store import StateStore
     from ecsdrop.aws.tokens import TaskTokens
     from ecsdrop.contract import JsonModel
@@ -160,6 +161,12 @@ class Runtime:
         return AutoScaling(self.clients.autoscaling)
 
     @cached_property
+    def scheduler(self) -> Scheduler:
+        from ecsdrop.aws.scheduler import Scheduler
+
+        return Scheduler(self.clients.scheduler)
+
+    @cached_property
     def tokens(self) -> TaskTokens:
         from ecsdrop.aws.tokens import TaskTokens
 
@@ -180,7 +187,7 @@ class Runtime:
             defers=False,
         )
         ecs = Ecs(self.clients.ecs, admission)
-        return Gateways(ecs, self.ec2, self.elbv2, self.logs, self.autoscaling)
+        return Gateways(ecs, self.ec2, self.elbv2, self.logs, self.autoscaling, self.scheduler)
 
     @cached_property
     def ownership(self) -> Ownership:

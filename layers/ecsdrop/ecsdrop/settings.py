@@ -59,6 +59,8 @@ class InstallationSettings:
     log_group_prefix: str = "/ecsdrop"
     log_retention_days: int = 30
     rollout_check_seconds: int = 300
+    schedule_group: str = "ecsdrop"
+    scheduler_role_arn: str = ""
 
     def installation(self) -> Installation:
         return Installation(
@@ -68,6 +70,8 @@ class InstallationSettings:
             execution_role_arn=self.default_execution_role_arn,
             log_group_prefix=self.log_group_prefix,
             log_retention_days=self.log_retention_days,
+            schedule_group=self.schedule_group,
+            scheduler_role_arn=self.scheduler_role_arn,
         )
 
 

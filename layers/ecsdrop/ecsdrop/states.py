@@ -18,6 +18,8 @@ RETAINED = "RETAINED"
 DELETE_FAILED = "DELETE_FAILED"
 # a spec under plans/ compared with what runs, nothing changed
 PLANNED = "PLANNED"
+# a scheduled job's run (a task its schedule started) that exited non-zero or did not start
+RUN_FAILED = "RUN_FAILED"
 # not announced: a run that had nothing to do, and the status object while a run holds the lock
 NOOP = "NOOP"
 IN_PROGRESS = "IN_PROGRESS"

@@ -18,6 +18,7 @@ HANDLERS: dict[str, Handler] = {
     "AWS::DynamoDB::Table": storage.create_table,
     "AWS::Events::EventBus": messaging.create_event_bus,
     "AWS::Events::Rule": messaging.create_rule,
+    "AWS::Scheduler::ScheduleGroup": messaging.create_schedule_group,
     "AWS::SNS::Topic": messaging.create_topic,
     "AWS::SNS::Subscription": messaging.create_subscription,
     "AWS::SNS::TopicPolicy": messaging.create_topic_policy,

@@ -21,6 +21,16 @@ def create_event_bus(ctx: DeployContext, props: Properties) -> Created:
     return Created(name, {"Arn": arn, "Name": name})
 
 
+def create_schedule_group(ctx: DeployContext, props: Properties) -> Created:
+    name = props.get("Name") or ctx.physical_name(props.logical_id, 64)
+    request: dict[str, Any] = {"Name": name}
+    tags = tags_as_list(props.get("Tags"))
+    if tags:
+        request["Tags"] = tags
+    arn = ctx.client("scheduler").create_schedule_group(**request)["ScheduleGroupArn"]
+    return Created(name, {"Arn": arn})
+
+
 def _bus_name(bus: str | None) -> str:
     """Rules name their bus by name or by ARN; the bus name is the ARN's last part."""
     if not bus:

@@ -43,6 +43,7 @@ BASE_IMAGES = (
 )
 FINAL_STATES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 SHARED_CLUSTER = "ecsdrop"  # the template's DefaultCluster: every spec without a cluster
+SCHEDULE_GROUP = "ecsdrop-ecsdrop"  # the stack's ScheduleGroup: ecsdrop-<stack name>
 _OWN_CALLS = {"states:ListExecutions"}  # what ``settle`` itself calls while it watches
 
 
@@ -129,6 +130,17 @@ def adopting(spec: Mapping[str, Any], cluster: str) -> dict[str, Any]:
     adopted["service"]["cluster"] = cluster
     adopted["service"]["adopt"] = True
     return adopted
+
+
+def nightly_job(name: str, *, expression: str = "cron(0 3 * * ? *)") -> dict[str, Any]:
+    """examples/scorekeep-nightly.yaml (a scheduled job) as job ``name``."""
+    spec: dict[str, Any] = yaml.safe_load(
+        (ROOT / "examples" / "scorekeep-nightly.yaml").read_text()
+    )
+    spec["service"]["name"] = name
+    spec["taskDefinition"]["family"] = name
+    spec["schedule"]["expression"] = expression
+    return spec
 
 
 def deleted_with_it(spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -415,6 +427,14 @@ class Harness:
         )["ScalableTargets"]
         return found[0] if found else None
 
+    def schedule(self, name: str) -> dict[str, Any] | None:
+        """A scheduled job's schedule in the stack's group (None when there is none)."""
+        try:
+            found = self.client("scheduler").get_schedule(GroupName=SCHEDULE_GROUP, Name=name)
+        except ClientError:
+            return None
+        return dict(found)
+
     def leftovers(
         self, service: str, cluster: str, ports: tuple[int, ...] = (8080,)
     ) -> dict[str, Any]:
@@ -453,6 +473,7 @@ class Harness:
                 for c in clusters
                 if c["status"] == "ACTIVE" and cluster != SHARED_CLUSTER
             ],
+            "schedule": [s["Arn"] for s in [self.schedule(service)] if s],
         }
 
 

@@ -23,6 +23,7 @@ from tests.e2e.hardening.harness import (
     adopting,
     deleted_with_it,
     in_existing_vpc,
+    nightly_job,
     nothing_left,
     on_shared_listener,
     scorekeep,
@@ -59,6 +60,7 @@ UPDATES = {
     Scenario.ECR_PUSH,
 }
 ADOPTIONS = {Scenario.ADOPT, Scenario.ADOPT_ROLLBACK}
+JOBS = {Scenario.JOB, Scenario.JOB_UPDATE, Scenario.JOB_DELETE}  # a schedule, no service
 # Runs of a service that exists before them and that they must leave as it was when they
 # fail before starting: a deletion's, and the retained service's first deployment again.
 TAKEN_OVER_OR_ENDED = {*DELETIONS, Scenario.RETAKE}
@@ -75,7 +77,8 @@ HAND_MADE_TAGS_REPLACED = {**HAND_MADE_TAGS, "ecsdrop:managed-by": "hand"}
 HAND_MADE_FIELDS = tuple(
     f for f in SERVICE_FIELDS if f not in ("deployments", "healthCheckGracePeriodSeconds", "tags")
 )
-FOLLOWED_IMAGE = ("scorekeep-frontend", "latest")  # every scorekeep spec follows this tag
+# every scorekeep spec follows the first tag, the nightly job the second
+FOLLOWED_IMAGES = (("scorekeep-frontend", "latest"), ("scorekeep-api", "latest"))
 
 
 @dataclass
@@ -139,6 +142,8 @@ def prepare(h: Harness, shared: SharedNetwork, scenario: Scenario, name: str) ->
         cluster = SHARED_CLUSTER
     base = scorekeep(name, cluster=cluster)
     prepared = Prepared(scenario, name, cluster, base)
+    if scenario in JOBS:
+        return _prepare_job(h, prepared)
     if scenario in ADOPTIONS:
         tags = HAND_MADE_TAGS_REPLACED if scenario is Scenario.ADOPT_ROLLBACK else HAND_MADE_TAGS
         prepared.hand_made = hand_made_service(h.client, cluster, name, tags)
@@ -191,10 +196,32 @@ def _deploy_first(h: Harness, prepared: Prepared) -> None:
         prepared.spec = first
 
 
+def _prepare_job(h: Harness, prepared: Prepared) -> Prepared:
+    """A new job (nothing before it), a running job to update, or one to delete."""
+    prepared.spec = nightly_job(prepared.name)
+    if prepared.scenario is Scenario.JOB_UPDATE:
+        _deploy_first_job(h, prepared)
+    elif prepared.scenario is Scenario.JOB_DELETE:
+        _running_service(h, prepared)
+    return prepared
+
+
+def _deploy_first_job(h: Harness, prepared: Prepared) -> None:
+    """A running job, and its update: another expression and command (a new revision)."""
+    prepared.before = h.deploy(prepared.spec)
+    assert prepared.before.state == "SUCCEEDED", prepared.before.report
+    update = nightly_job(prepared.name, expression="rate(6 hours)")
+    update["taskDefinition"]["containerDefinitions"][0]["command"] = ["./rollup", "--since", "6h"]
+    prepared.spec = update
+    prepared.record_before = h.store.get_state(prepared.name)
+
+
 def _running_service(h: Harness, prepared: Prepared) -> None:
     """A running service: to delete (by its policy), to list, or retained to deploy again."""
     name = prepared.name
     first = deleted_with_it(scorekeep(name)) if prepared.scenario is Scenario.DELETE else None
+    if prepared.scenario is Scenario.JOB_DELETE:
+        first = nightly_job(name)  # deletionPolicy: delete
     prepared.before = h.deploy(first or scorekeep(name))
     assert prepared.before.state == "SUCCEEDED", prepared.before.report
     prepared.spec = first or scorekeep(name)
@@ -325,6 +352,9 @@ def check_reports(run: Run, started: bool, case: Permanent | None = None) -> Non
 
 
 def check_running(h: Harness, prepared: Prepared, run: Run) -> None:
+    if prepared.scenario in JOBS:
+        check_scheduled(h, prepared, run)
+        return
     service = h.service(prepared.cluster, prepared.name)
     assert service is not None, f"{prepared.name} is not running"
     assert service["taskDefinition"] == _task_definition(run)
@@ -342,6 +372,33 @@ def check_running(h: Harness, prepared: Prepared, run: Run) -> None:
         assert recorded["network"]["vpcId"] == before["network"]["vpcId"]
 
 
+def check_scheduled(h: Harness, prepared: Prepared, run: Run) -> None:
+    """A job's run: its schedule starts the run's revision as the spec says; no service."""
+    schedule = h.schedule(prepared.name)
+    assert schedule is not None, f"{prepared.name} has no schedule"
+    assert schedule["ScheduleExpression"] == prepared.spec["schedule"]["expression"]
+    assert schedule["Target"]["EcsParameters"]["TaskDefinitionArn"] == _task_definition(run)
+    assert h.service(prepared.cluster, prepared.name) is None
+    recorded = h.store.get_state(prepared.name)
+    assert recorded is not None and recorded["deploymentId"] == run.deployment_id
+    assert recorded["scheduleArn"] == schedule["Arn"]
+
+
+def _check_job_as_before(h: Harness, prepared: Prepared, run: Run) -> None:
+    """A failed update of a job: its schedule starts the previous revision, as before."""
+    before = prepared.before
+    assert before is not None
+    schedule = h.schedule(prepared.name)
+    assert schedule is not None, "the job's schedule is gone"
+    assert schedule["ScheduleExpression"] == nightly_job(prepared.name)["schedule"]["expression"]
+    assert schedule["Target"]["EcsParameters"]["TaskDefinitionArn"] == _task_definition(before)
+    assert h.store.get_state(prepared.name) == prepared.record_before
+    new = _task_definition(run)
+    if new and new != _task_definition(before):
+        described = h.client("ecs").describe_task_definition(taskDefinition=new)
+        assert described["taskDefinition"]["status"] == "INACTIVE"
+
+
 # --------------------------------------------------------------------------- a service's end
 
 
@@ -351,6 +408,7 @@ def check_deleted(h: Harness, prepared: Prepared, run: Run) -> None:
     left = tagged_resources(h.client, prepared.name)
     assert left == [], left
     assert h.service(prepared.cluster, prepared.name) is None
+    assert h.schedule(prepared.name) is None
     assert run.report.get("deleted"), run.report
     clusters = h.client("ecs").describe_clusters(clusters=[SHARED_CLUSTER])["clusters"]
     assert [c["status"] for c in clusters] == ["ACTIVE"]
@@ -390,10 +448,15 @@ def check_delete_failed(h: Harness, prepared: Prepared, run: Run, case: Permanen
         assert h.store.get_state(prepared.name) == prepared.record_before
     if stopped:
         assert tagged_resources(h.client, prepared.name) == prepared.tagged_before
-        assert h.service(prepared.cluster, prepared.name) is not None
+        if prepared.scenario in JOBS:
+            assert h.schedule(prepared.name) is not None
+        else:
+            assert h.service(prepared.cluster, prepared.name) is not None
     elif case.recorded:
         text = json.dumps(left_behind)
         remaining = tagged_resources(h.client, prepared.name)
+        schedule = h.schedule(prepared.name)  # a job's schedule carries no tags
+        remaining += [schedule["Arn"]] if schedule else []
         assert remaining, "DELETE_FAILED, yet nothing is left"
         unnamed = [i for i in remaining if _short_id(i) not in text]
         assert not unnamed, f"left but not named: {unnamed}\nleftBehind: {left_behind}"
@@ -402,8 +465,9 @@ def check_delete_failed(h: Harness, prepared: Prepared, run: Run, case: Permanen
     assert retried.code == 0, retried.stderr
     result = json.loads(retried.stdout)
     assert result["status"] == NORMAL_OUTCOME[prepared.scenario], result
-    if prepared.scenario is Scenario.DELETE:
+    if prepared.scenario in (Scenario.DELETE, Scenario.JOB_DELETE):
         assert tagged_resources(h.client, prepared.name) == []
+        assert h.schedule(prepared.name) is None
     else:
         assert h.service(prepared.cluster, prepared.name) is not None
 
@@ -416,7 +480,11 @@ def _check_record(h: Harness, prepared: Prepared, run: Run, status: str, *, owne
 
 
 def _follows(h: Harness, service: str) -> bool:
-    return any(f["service"] == service for f in h.store.services_following(*FOLLOWED_IMAGE))
+    return any(
+        f["service"] == service
+        for image in FOLLOWED_IMAGES
+        for f in h.store.services_following(*image)
+    )
 
 
 # --------------------------------------------------------------------------- the CLI
@@ -471,6 +539,9 @@ def check_undone(h: Harness, shared: SharedNetwork, prepared: Prepared, run: Run
             paths = [c["Values"] for r in shared.rules(h.cloud) for c in r["Conditions"]]
             assert [f"/{prepared.name}/*"] not in paths, paths
         return
+    if prepared.scenario in JOBS:
+        _check_job_as_before(h, prepared, run)
+        return
     _check_as_before(h, prepared, run)
 
 
@@ -518,9 +589,15 @@ def _check_untouched(h: Harness, prepared: Prepared) -> None:
     the service runs the same revision, everything carrying its tag is still there, and its
     state item is exactly as it was (for a deletion, still owned by its key)."""
     assert prepared.before is not None
-    service = h.service(prepared.cluster, prepared.name)
-    assert service is not None, f"{prepared.name} no longer runs"
-    assert service["taskDefinition"] == _task_definition(prepared.before)
+    if prepared.scenario in JOBS:
+        schedule = h.schedule(prepared.name)
+        assert schedule is not None, f"{prepared.name} has no schedule any more"
+        running = schedule["Target"]["EcsParameters"]["TaskDefinitionArn"]
+    else:
+        service = h.service(prepared.cluster, prepared.name)
+        assert service is not None, f"{prepared.name} no longer runs"
+        running = service["taskDefinition"]
+    assert running == _task_definition(prepared.before)
     assert tagged_resources(h.client, prepared.name) == prepared.tagged_before
     assert h.store.get_state(prepared.name) == prepared.record_before
     assert _follows(h, prepared.name) == (prepared.scenario in DELETIONS)
@@ -584,6 +661,8 @@ def _short_id(resource: str) -> str:
         return resource.rsplit("/", 1)[-1]
     if resource.startswith("arn:aws:ecs:") and ":cluster/" in resource:
         return resource.rsplit("/", 1)[-1]
+    if resource.startswith("arn:aws:scheduler:"):
+        return f"schedule {resource.rsplit('/', 1)[-1]}"
     return resource
 
 

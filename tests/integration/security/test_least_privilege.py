@@ -207,20 +207,75 @@ ALLOWED_ROLES = [
 
 
 def test_pass_role_only_for_the_allowed_roles_and_only_to_ecs_tasks() -> None:
-    passing = [s for s in statements() if any(s.allows(a) for a in ("iam:PassRole",))]
+    passing = [s for s in statements() if s.allows("iam:PassRole")]
+    to_tasks = [s for s in passing if list(s.resources) != [SCHEDULER_ROLE]]
 
-    assert {s.role for s in passing} == {
+    assert {s.role for s in to_tasks} == {
         role_of("TaskDefinitionFunction"),
         role_of("ServiceFunction"),
         role_of("RollbackFunction"),
         "DeployStateMachineRole",  # RunPreDeployTasks starts tasks of definitions with roles
+        "SchedulerRole",  # a scheduled job's runs start tasks of definitions with roles
     }
-    for statement in passing:
+    for statement in to_tasks:
         assert statement.actions == ("iam:PassRole",)
         assert list(statement.resources) == ALLOWED_ROLES
         assert statement.condition == {
             "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
         }
+
+
+SCHEDULER_ROLE = {"Fn::GetAtt": ["SchedulerRole", "Arn"]}
+
+
+def test_only_the_scheduler_role_is_passed_to_scheduler_and_only_by_the_schedule_steps() -> None:
+    to_scheduler = [
+        s
+        for s in statements()
+        if s.allows("iam:PassRole") and list(s.resources) == [SCHEDULER_ROLE]
+    ]
+
+    assert {s.role for s in to_scheduler} == {
+        role_of("ServiceFunction"),  # DeploySchedule
+        role_of("RollbackFunction"),  # a schedule's previous definition put back
+    }
+    for statement in to_scheduler:
+        assert statement.actions == ("iam:PassRole",)
+        assert statement.condition == {
+            "StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}
+        }
+
+
+def test_scheduler_actions_reach_only_the_schedules_of_ecsdrops_group() -> None:
+    group = {
+        "Fn::Sub": "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:"
+        "schedule/${ScheduleGroup}/*"
+    }
+    scheduling = [s for s in statements() if any(a.startswith("scheduler:") for a in s.actions)]
+
+    assert {s.role for s in scheduling} == {role_of("ServiceFunction"), role_of("RollbackFunction")}
+    for statement in scheduling:
+        assert list(statement.resources) == [group], statement
+        assert statement.condition is None or statement.condition == {}, statement
+
+
+def test_the_scheduler_role_trusts_only_scheduler_here_and_runs_only_ecsdrops_tasks() -> None:
+    trust = resource("SchedulerRole")["Properties"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "scheduler.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+        }
+    ]
+    granted = [s for s in statements() if s.role == "SchedulerRole"]
+    actions = sorted(a for s in granted for a in s.actions)
+    assert actions == ["ecs:RunTask", "ecs:TagResource", "iam:PassRole"]
+    (run,) = [s for s in granted if s.allows("ecs:RunTask")]
+    assert run.condition == {"Null": {"aws:ResourceTag/ecsdrop:service": "false"}}
+    (tag,) = [s for s in granted if s.allows("ecs:TagResource")]
+    assert tag.condition == {"StringEquals": {"ecs:CreateAction": "RunTask"}}
 
 
 def test_the_validator_allows_exactly_the_roles_ecsdrop_may_pass() -> None:

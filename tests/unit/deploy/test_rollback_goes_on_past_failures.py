@@ -28,7 +28,7 @@ class FakeLogs:
 def gateways(logs: FakeLogs) -> Gateways:
     fake: Any = object()
     groups: Any = logs
-    return Gateways(fake, fake, fake, groups, fake, sleep=lambda _: None)
+    return Gateways(fake, fake, fake, groups, fake, fake, sleep=lambda _: None)
 
 
 LEDGER = [

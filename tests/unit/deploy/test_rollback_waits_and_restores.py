@@ -35,7 +35,9 @@ class FakeEc2:
 def gateways(ec2: FakeEc2, slept: list[float], patience: float = 600.0) -> Gateways:
     fake: Any = object()
     vpcs: Any = ec2
-    return Gateways(fake, vpcs, fake, fake, fake, sleep=slept.append, patience_seconds=patience)
+    return Gateways(
+        fake, vpcs, fake, fake, fake, fake, sleep=slept.append, patience_seconds=patience
+    )
 
 
 LEDGER = [
@@ -77,7 +79,7 @@ class FakeLogsAndEc2:
 def test_a_leftover_that_blocks_nothing_does_not_stop_the_waiting_for_the_rest() -> None:
     slept: list[float] = []
     fake: Any = FakeLogsAndEc2()
-    gateways = Gateways(fake, fake, fake, fake, fake, sleep=slept.append)
+    gateways = Gateways(fake, fake, fake, fake, fake, fake, sleep=slept.append)
     ledger = [
         {"kind": "security-group", "id": "sg-1", "action": "created"},
         {"kind": "log-group", "id": "/ecsdrop/web", "action": "created"},
@@ -111,7 +113,7 @@ def test_a_target_group_a_listener_still_forwards_to_is_not_waited_for() -> None
     fake: Any = object()
     elb = FakeElbv2()
     balancing: Any = elb
-    gateways = Gateways(fake, fake, balancing, fake, fake, sleep=slept.append)
+    gateways = Gateways(fake, fake, balancing, fake, fake, fake, sleep=slept.append)
     previous = {"Port": 80, "Protocol": "HTTP", "DefaultActions": [{"Type": "forward"}]}
     ledger = [
         {"kind": "target-group", "id": "tg-new", "action": "created"},

@@ -14,6 +14,7 @@ from ecsdrop.deploy.results import (
     AdmissionWait,
     LockResult,
     NetworkResult,
+    ScheduleResult,
     ServiceResult,
     TaskDefinitionResult,
 )
@@ -53,7 +54,7 @@ def test_every_result_the_state_machine_writes_into_the_state_has_a_typed_field(
     [
         ("task_definition", {TaskDefinitionResult, AdmissionWait}),
         ("network", {NetworkResult}),
-        ("service", {ServiceResult, AdmissionWait}),
+        ("service", {ServiceResult, ScheduleResult, AdmissionWait}),
         ("check_rollout", {ServiceResult}),
         ("lock", {LockResult}),
     ],

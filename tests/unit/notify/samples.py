@@ -24,6 +24,7 @@ ALL_STATES = (
     "RETAINED",
     "DELETE_FAILED",
     "PLANNED",
+    "RUN_FAILED",
 )
 
 
@@ -41,6 +42,7 @@ SAMPLE_OF_STATE = {
     "RETAINED": "retained",
     "DELETE_FAILED": "delete-failed",
     "PLANNED": "planned",
+    "RUN_FAILED": "run-failed",
 }
 
 

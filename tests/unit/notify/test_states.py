@@ -28,9 +28,20 @@ def test_the_schema_offers_every_announced_state_in_the_same_order() -> None:
 
 
 def test_a_spec_that_names_no_states_hears_all_of_them_the_new_ones_too() -> None:
+    """All that can happen to it: a service has no scheduled runs, so no RUN_FAILED (and its
+    complete spec, digest included, stays what it was before scheduled jobs came)."""
     validation = validate(spec_with(channels=["web"]), "web.json")
     assert validation.spec is not None
+    assert validation.spec.notifications["states"] == [s for s in ALL_STATES if s != "RUN_FAILED"]
+
+
+def test_a_scheduled_job_that_names_no_states_hears_its_failed_runs_too() -> None:
+    job = json.loads(spec_with(channels=["web"]))
+    job["schedule"] = {"expression": "rate(1 hour)"}
+    validation = validate(json.dumps(job), "web.json")
+    assert validation.spec is not None
     assert validation.spec.notifications["states"] == list(ALL_STATES)
+    assert "RUN_FAILED" in FAILURE_STATES
 
 
 def test_a_spec_may_ask_for_just_the_deletion_and_plan_states() -> None:

@@ -19,6 +19,7 @@ from ecsdrop.spec.render import (
     create_service_input,
     render,
     run_task_input,
+    schedule_input,
     update_service_input,
 )
 
@@ -116,3 +117,22 @@ def test_run_task_input_of_every_example_passes_botocore(
     botocore_validates(
         ecs_model, "RunTask", run_task_input(spec, well_formed_resources(spec), request)
     )
+
+
+def test_the_schedule_input_of_a_scheduled_job_passes_botocore(repo_root: Path) -> None:
+    spec = load_example(repo_root / "examples" / "scorekeep-nightly.yaml")
+    installation = Installation(
+        scheduler_role_arn=f"arn:aws:iam::{ACCOUNT}:role/ecsdrop-SchedulerRole-0123456789AB",
+        schedule_group="ecsdrop-ecsdrop",
+    )
+    scheduler = botocore.session.get_session().get_service_model("scheduler")
+
+    request = schedule_input(spec, well_formed_resources(spec), installation)
+
+    for operation in ("CreateSchedule", "UpdateSchedule"):
+        botocore_validates(scheduler, operation, request)
+    target = request["Target"]
+    assert target["Arn"] == f"arn:aws:ecs:us-east-1:{ACCOUNT}:cluster/ecsdrop"
+    assert target["RoleArn"] == installation.scheduler_role_arn
+    assert request["FlexibleTimeWindow"] == {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 15}
+    assert target["EcsParameters"]["Group"] == "ecsdrop-schedule:scorekeep-nightly"

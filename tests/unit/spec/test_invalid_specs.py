@@ -2249,6 +2249,118 @@ TAGS = [
     ),
 ]
 
+JOB = """\
+    version: 1
+    service:
+      name: nightly
+    schedule:
+      expression: "{expression}"
+    taskDefinition:
+      containerDefinitions:
+        - name: job
+          image: nginx
+    """
+
+
+def job(expression: str = "cron(0 3 * * ? *)", **extra: str) -> str:
+    """A scheduled job with ``expression``; ``extra`` inserts lines after a line's text."""
+    text = dedent(JOB).replace("{expression}", expression)
+    for after, lines in extra.items():
+        text = text.replace(f"{after}\n", f"{after}\n{lines}", 1)
+    return text
+
+
+SCHEDULE = [
+    Case(
+        "schedule-cron-with-both-days",
+        job("cron(0 3 * * * *)"),
+        [("schedule.expression", "exactly one of day-of-month (*) and day-of-week (*)", 5)],
+    ),
+    Case(
+        "schedule-cron-five-fields",
+        job("cron(0 3 * * ?)"),
+        [("schedule.expression", "has 5 fields; a cron expression has six", 5)],
+    ),
+    Case(
+        "schedule-cron-minute-out-of-range",
+        job("cron(61 3 * * ? *)"),
+        [("schedule.expression", "minutes '61': 61 is outside 0-59", 5)],
+    ),
+    Case(
+        "schedule-cron-unknown-month",
+        job("cron(0 3 * JANUARY ? *)"),
+        [("schedule.expression", "'JANUARY' is not a value of month (1-12 or JAN-DEC)", 5)],
+    ),
+    Case(
+        "schedule-rate-unit",
+        job("rate(2 weeks)"),
+        [("schedule.expression", "the unit must be one of minute, minutes, hour", 5)],
+    ),
+    Case(
+        "schedule-rate-zero",
+        job("rate(0 minutes)"),
+        [("schedule.expression", "the value must be a positive whole number", 5)],
+    ),
+    Case(
+        "schedule-at-short-date",
+        job("at(2027-1-5T03:00:00)"),
+        [("schedule.expression", "yyyy-mm-ddThh:mm:ss", 5)],
+    ),
+    Case(
+        "schedule-not-an-expression",
+        job("every night at 3"),
+        [("schedule.expression", "is not a schedule expression", 5)],
+    ),
+    Case(
+        "schedule-unknown-timezone",
+        job(**{'  expression: "cron(0 3 * * ? *)"': "  timezone: Europe/Gotham\n"}),
+        [("schedule.timezone", "'Europe/Gotham' is not an IANA time zone", 6)],
+    ),
+    Case(
+        "schedule-flexible-window-too-long",
+        job(**{'  expression: "cron(0 3 * * ? *)"': "  flexibleWindowMinutes: 1441\n"}),
+        [("schedule.flexibleWindowMinutes", "1440", 6)],
+    ),
+    Case(
+        "schedule-with-desired-count",
+        job(**{"  name: nightly": "  desiredCount: 2\n"}),
+        [("service.desiredCount", "not allowed beside schedule", 4)],
+    ),
+    Case(
+        "schedule-with-autoscaling",
+        job(**{"  name: nightly": "  autoscaling:\n    maxCapacity: 4\n"}),
+        [("service.autoscaling", "not allowed beside schedule", 4)],
+    ),
+    Case(
+        "schedule-with-adopt",
+        job(**{"  name: nightly": "  adopt: true\n"}),
+        [("service.adopt", "a scheduled job runs no ECS service to take over", 4)],
+    ),
+    Case(
+        "schedule-with-load-balancer",
+        job(**{'  expression: "cron(0 3 * * ? *)"': "loadBalancer:\n  type: application\n"}),
+        [
+            ("loadBalancer", "not allowed beside schedule: a scheduled job serves no traffic", 6),
+            ("loadBalancer.type", "no container maps one", 7),
+        ],
+    ),
+    Case(
+        "schedule-without-expression",
+        dedent("""\
+            version: 1
+            service:
+              name: nightly
+            schedule:
+              timezone: UTC
+            taskDefinition:
+              containerDefinitions:
+                - name: job
+                  image: nginx
+            """),
+        [("schedule.expression", "required", 4)],
+    ),
+]
+
 CASES = [
     *SYNTAX,
     *UNKNOWN_KEYS,
@@ -2263,6 +2375,7 @@ CASES = [
     *GUARDRAILS,
     *HOSTILE,
     *TAGS,
+    *SCHEDULE,
 ]
 
 

@@ -73,5 +73,9 @@ class AwsClients:
         return self.client("application-autoscaling")
 
     @cached_property
+    def scheduler(self) -> Any:
+        return self.client("scheduler")
+
+    @cached_property
     def tagging(self) -> Any:
         return self.client("resourcegroupstaggingapi")

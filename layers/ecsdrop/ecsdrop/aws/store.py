@@ -10,6 +10,7 @@ Keys (PK / SK):
     ROLLOUT#<ecs id>      TOKEN | OUTCOME               the wait's task token / the ECS verdict
     ADMISSION#<action>    TURNS                         the next turn of a rate-limited ECS
                                                         write (ecsdrop.aws.admission)
+    RUN#<task arn>        REPORTED                      a scheduled run's failure announced
 """
 
 from __future__ import annotations
@@ -217,6 +218,28 @@ class StateStore:
     def rollout_outcome(self, ecs_deployment_id: str) -> dict[str, Any] | None:
         item = self._get(f"ROLLOUT#{ecs_deployment_id}", "OUTCOME")
         return json.loads(item["doc"]) if item else None
+
+    # ------------------------------------------------------------------ scheduled runs
+
+    def claim_run_report(self, task_arn: str) -> bool:
+        """Take the one announcement of a scheduled run's failure; False when it was taken
+        already (ECS sends a task's STOPPED change more than once; EventBridge delivers at
+        least once)."""
+        item = {
+            "PK": f"RUN#{task_arn}",
+            "SK": "REPORTED",
+            "expiresAt": int(self._clock()) + ROLLOUT_TTL_SECONDS,
+        }
+        return self._conditionally(
+            "dynamodb:PutItem",
+            "put_item",
+            Item=_item(item),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+
+    def release_run_report(self, task_arn: str) -> None:
+        """Give the announcement back (it could not be published: the retry publishes it)."""
+        self._delete(f"RUN#{task_arn}", "REPORTED")
 
     # ------------------------------------------------------------------ triggers
 

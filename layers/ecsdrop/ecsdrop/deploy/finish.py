@@ -29,6 +29,7 @@ from ecsdrop.deploy.results import (
     NetworkResult,
     Report,
     RollbackResult,
+    ScheduleResult,
     ServiceResult,
     TaskDefinitionResult,
     TeardownResult,
@@ -70,6 +71,10 @@ class Reporter:
         """Record what runs now, free the lock, announce it."""
         deployment = state.deployment
         task = state.steps.done(TaskDefinitionResult)
+        service = state.steps.maybe(ServiceResult)
+        schedule = state.steps.maybe(ScheduleResult)
+        if service is None and schedule is None:
+            state.steps.done(ServiceResult)  # the ContractError: neither step ran
         current = {
             "status": SUCCEEDED,
             "service": deployment.service,
@@ -81,7 +86,8 @@ class Reporter:
             "taskDefinitionArn": task.task_definition_arn,
             "images": task.images,
             "logGroupDigest": task.log_group_digest,
-            "serviceArn": state.steps.done(ServiceResult).service_arn,
+            "serviceArn": service.service_arn if service else None,
+            "scheduleArn": schedule.schedule_arn if schedule else None,
             # what the next run reuses when the spec plans the same (no EC2 or ELB call)
             "network": state.steps.done(NetworkResult).to_json(),
             "loadBalancer": state.steps.done(LoadBalancerResult).to_json(),
@@ -89,7 +95,7 @@ class Reporter:
             # the complete spec that runs (images as deployed): what diff compares with, and
             # what deleting the spec tears down by
             "spec": state.spec.to_json(),
-            "updatedAt": _now(),
+            "updatedAt": now_iso(),
         }
         self.store.put_state(deployment.service, current)
         self.store.set_triggers(deployment.service, state.spec.triggers)
@@ -138,7 +144,9 @@ class Reporter:
         outcome = DELETE_FAILED if error or not teardown else teardown.outcome
         detail = _detail(state, outcome, self.region)
         detail["taskDefinition"]["previous"] = previous.get("taskDefinitionArn")
-        detail["taskDefinition"]["previousRevision"] = _revision(previous.get("taskDefinitionArn"))
+        detail["taskDefinition"]["previousRevision"] = revision_of(
+            previous.get("taskDefinitionArn")
+        )
         detail["serviceArn"] = previous.get("serviceArn")
         detail["loadBalancerDnsName"] = (previous.get("loadBalancer") or {}).get("dnsName")
         if error:
@@ -164,7 +172,7 @@ class Reporter:
             "specKey": deployment.spec_key,
             "specVersionId": deployment.spec_version_id,
             "triggers": [],
-            "updatedAt": _now(),
+            "updatedAt": now_iso(),
         }
         for field in ("retained", "leftBehind"):
             if field in detail:
@@ -206,11 +214,11 @@ class Reporter:
             "spec": {"key": key, "versionId": version, "digest": None},
             "taskDefinition": {"previous": None, "current": None},
             "startedAt": execution.get("startTime"),
-            "finishedAt": _now(),
+            "finishedAt": now_iso(),
             "consoleUrl": console_url(str(execution.get("id", "")), self.region),
             **_error_fields(error),
         }
-        detail["durationSeconds"] = _duration(detail["startedAt"], detail["finishedAt"])
+        detail["durationSeconds"] = duration_seconds(detail["startedAt"], detail["finishedAt"])
         if service and key:
             owns = self._owns_status(service, key)
             failures = self._report(service, detail, [], status=owns)
@@ -298,9 +306,10 @@ def _detail(state: WorkflowState, outcome: str, region: str) -> dict[str, Any]:
     task = state.steps.maybe(TaskDefinitionResult)
     load_balancer = state.steps.maybe(LoadBalancerResult)
     service = state.steps.maybe(ServiceResult)
+    schedule = state.steps.maybe(ScheduleResult)
     current = task.task_definition_arn if task else None
     previous = task.previous_task_definition_arn if task else None
-    finished = _now()
+    finished = now_iso()
     return {
         "state": outcome,
         "action": deployment.action,
@@ -309,6 +318,8 @@ def _detail(state: WorkflowState, outcome: str, region: str) -> dict[str, Any]:
         "deploymentId": deployment.id,
         "executionArn": deployment.execution_arn,
         "serviceArn": service.service_arn if service else None,
+        # a scheduled job's: its schedule, and when it starts the task
+        "schedule": _schedule_detail(schedule) if schedule else None,
         "trigger": deployment.trigger,
         "spec": {
             "key": deployment.spec_key,
@@ -318,17 +329,26 @@ def _detail(state: WorkflowState, outcome: str, region: str) -> dict[str, Any]:
         "taskDefinition": {
             "previous": previous,
             "current": current,
-            "revision": _revision(current),
-            "previousRevision": _revision(previous),
+            "revision": revision_of(current),
+            "previousRevision": revision_of(previous),
         },
         "loadBalancerDnsName": load_balancer.dns_name if load_balancer else None,
         "startedAt": deployment.started_at,
         "finishedAt": finished,
-        "durationSeconds": _duration(deployment.started_at, finished),
+        "durationSeconds": duration_seconds(deployment.started_at, finished),
         "consoleUrl": console_url(deployment.execution_arn, region),
         # the spec's chat preferences travel with the event: the notifier has no other way
         # to learn which channels hear about this service (docs/events.md)
         "notifications": state.spec.notifications,
+    }
+
+
+def _schedule_detail(schedule: ScheduleResult) -> dict[str, Any]:
+    return {
+        "arn": schedule.schedule_arn,
+        "expression": schedule.expression,
+        "timezone": schedule.timezone,
+        "state": schedule.state,
     }
 
 
@@ -363,7 +383,7 @@ def _error_fields(error: CaughtError | None) -> dict[str, Any]:
     return {"error": error.error, "cause": message}
 
 
-def _revision(arn: str | None) -> int | None:
+def revision_of(arn: str | None) -> int | None:
     if not arn or ":" not in arn:
         return None
     tail = arn.rsplit(":", 1)[-1]
@@ -377,21 +397,26 @@ def console_url(execution_arn: str, region: str) -> str:
     )
 
 
-def _now() -> str:
+def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _duration(started: str | None, finished: str) -> float | None:
-    if not started:
+def duration_seconds(started: str | None, finished: str) -> float | None:
+    """Seconds between two ISO 8601 times (``Z`` or an offset; UTC when neither)."""
+    start, end = _instant(started), _instant(finished)
+    if start is None or end is None:
+        return None
+    return round((end - start).total_seconds(), 3)
+
+
+def _instant(text: str | None) -> datetime | None:
+    if not text:
         return None
     try:
-        start = datetime.fromisoformat(started.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    end = datetime.fromisoformat(finished)
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=UTC)
-    return round((end - start).total_seconds(), 3)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def conclude(payload: dict[str, Any], reporter: Reporter) -> Report:

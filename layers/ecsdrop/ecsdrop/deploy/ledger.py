@@ -37,6 +37,7 @@ class Created(StrEnum):
     ROUTE_TABLE = "route-table"
     ROUTE_TABLE_ASSOCIATION = "route-table-association"
     SECURITY_GROUP = "security-group"
+    SCHEDULE = "schedule"
 
 
 class Changed(StrEnum):
@@ -49,6 +50,7 @@ class Changed(StrEnum):
     TARGET_GROUP_SETTINGS = "target-group-settings"
     TARGET_GROUP_ATTRIBUTES = "target-group-attributes"
     LISTENER_SETTINGS = "listener-settings"
+    SCHEDULE = "schedule"
 
 
 CREATED = "created"

@@ -46,9 +46,31 @@ class Ownership:
                 f"{deployment.spec_key}, or delete {owner} first (its deletionPolicy "
                 "applies) to move the service"
             )
-        if owner is not None:
-            return None  # ours: what runs was checked when this key first deployed it
+        if owner is not None:  # ours: what runs was checked when this key first deployed it
+            return switched_kind(spec, previous or {})
+        if spec.schedule is not None:
+            return None  # nothing of the name to take over but the schedule, checked there
         return foreign_service(spec, self.ecs()) or foreign_load_balancing(spec, self.elbv2())
+
+
+def switched_kind(spec: Spec, previous: dict[str, Any]) -> str | None:
+    """A service does not turn into a scheduled job or back in place: what runs would be
+    left running beside the new kind, unmanaged."""
+    was_job = bool(previous.get("scheduleArn"))
+    if spec.schedule is not None and previous.get("serviceArn") and not was_job:
+        return (
+            f"service {spec.name} runs as an ECS service; a spec with schedule would leave it "
+            "running unmanaged. Delete the spec first (with deletionPolicy: delete to remove "
+            "the service), then upload the scheduled job, or give the job another service.name"
+        )
+    if spec.schedule is None and was_job:
+        return (
+            f"service {spec.name} runs as a scheduled job; a spec without schedule would leave "
+            "its schedule firing unmanaged. Delete the spec first (with deletionPolicy: "
+            "delete to remove the schedule), then upload the service, or give it another "
+            "service.name"
+        )
+    return None
 
 
 def foreign_service(spec: Spec, ecs: Ecs) -> str | None:

@@ -27,12 +27,9 @@ from ecsdrop.deploy.ledger import Ledger
 from ecsdrop.deploy.results import CaughtError, PreDeployPlan, PreDeployRun, PreDeployTask
 from ecsdrop.deploy.service import bound_resources, ensure_cluster
 from ecsdrop.deploy.state import WorkflowState
+from ecsdrop.deploy.task_outcome import field_of, last_log_lines, task_outcome
 from ecsdrop.errors import AwsError, PreDeployTaskFailed
-from ecsdrop.spec.render import RunRequest, container_log_target, log_stream_of, run_task_input
-
-# what ECS's stop gives a container that was still running: SIGTERM, then SIGKILL
-STOPPED_WITH_THE_TASK = frozenset({137, 143})
-LAST_LOG_LINES = 20
+from ecsdrop.spec.render import RunRequest, container_log_target, run_task_input
 
 
 def prepare(state: WorkflowState, ecs: Ecs, ledger: Ledger) -> PreDeployPlan:
@@ -95,25 +92,10 @@ def judge(task: PreDeployTask, ecs: Ecs, logs: Logs) -> PreDeployRun:
         else:
             what = f"could not run ({failure.error}: {_reason(failure.cause)})"
         raise PreDeployTaskFailed(_failure_message(task, what, task_arn, logs))
-    task_arn = str(_field(described, "taskArn") or "")
-    listed = _field(described, "containers") or []
-    containers = {str(_field(c, "name")): c for c in listed if isinstance(c, dict)}
-    code = _field(containers.get(task.container, {}), "exitCode")
-    siblings = [_field(c, "exitCode") for name, c in containers.items() if name != task.container]
-    if code == 0 and all(s == 0 or s in STOPPED_WITH_THE_TASK for s in siblings):
-        return PreDeployRun(task_arn=task_arn, exit_code=0)
-    if code == 0:
-        failed = {n: _field(c, "exitCode") for n, c in containers.items() if n != task.container}
-        what = f"exited 0, but its task failed: {failed}"
-    elif code is None:
-        stop = _field(described, "stopCode") or "stopped"
-        reason = _field(containers.get(task.container, {}), "reason") or _field(
-            described, "stoppedReason"
-        )
-        what = f"did not run: {stop}: {reason or 'no reason given'}"
-    else:
-        what = f"exited {code}"
-    raise PreDeployTaskFailed(_failure_message(task, what, task_arn or None, logs))
+    outcome = task_outcome(described, task.container)
+    if outcome.succeeded:
+        return PreDeployRun(task_arn=outcome.task_arn, exit_code=0)
+    raise PreDeployTaskFailed(_failure_message(task, outcome.what, outcome.task_arn or None, logs))
 
 
 def _failure_message(task: PreDeployTask, what: str, task_arn: str | None, logs: Logs) -> str:
@@ -124,24 +106,16 @@ def _failure_message(task: PreDeployTask, what: str, task_arn: str | None, logs:
     lines = [head]
     if task_arn:
         lines.append(f"task: {task_arn}")
-    last = _last_log_lines(task, task_arn, logs)
+    target = None
+    if task.log_group and task.log_stream_prefix:
+        target = (task.log_group, task.log_stream_prefix)
+    last = last_log_lines(logs, target, task.container, task_arn)
     if last:
         lines.append(f"its last {len(last)} log lines:")
         lines += [f"  {line}" for line in last]
     elif task.log_group is None:
         lines.append("its container does not log with awslogs: no log lines to show")
     return "\n".join(lines)
-
-
-def _last_log_lines(task: PreDeployTask, task_arn: str | None, logs: Logs) -> list[str]:
-    if not (task_arn and task.log_group and task.log_stream_prefix):
-        return []
-    stream = log_stream_of(task.log_stream_prefix, task.container, task_arn)
-    try:
-        events = logs.last_events(task.log_group, stream, LAST_LOG_LINES)
-    except AwsError as e:  # the failure is the news; a log that cannot be read is not
-        return [f"(its log could not be read: {e})"]
-    return [str(e.get("message", "")).rstrip("\n") for e in events]
 
 
 def _stop_running(task: PreDeployTask, ecs: Ecs) -> str | None:
@@ -161,7 +135,11 @@ def _described_task(cause: str | None) -> dict[str, Any] | None:
         parsed = json.loads(cause or "")
     except ValueError:
         return None
-    if isinstance(parsed, dict) and _field(parsed, "taskArn") and "containers" in _lower(parsed):
+    if (
+        isinstance(parsed, dict)
+        and field_of(parsed, "taskArn")
+        and field_of(parsed, "containers") is not None
+    ):
         return parsed
     return None
 
@@ -174,13 +152,3 @@ def _reason(cause: str | None) -> str:
     if isinstance(parsed, dict):
         return str(parsed.get("errorMessage") or parsed.get("Message") or parsed)
     return str(parsed)
-
-
-def _lower(described: Mapping[str, Any]) -> dict[str, Any]:
-    return {k.lower(): v for k, v in described.items()}
-
-
-def _field(described: Mapping[str, Any], name: str) -> Any:
-    """A field of ECS's description in either case: the API's camelCase or the PascalCase
-    Step Functions writes."""
-    return _lower(described).get(name.lower())

@@ -157,6 +157,32 @@ class ServiceResult(JsonModel):
 
 
 @dataclass(frozen=True)
+class ScheduleResult(JsonModel):
+    """A scheduled job's DeploySchedule: its schedule runs the new task definition."""
+
+    schedule_arn: str
+    schedule_name: str
+    group: str
+    cluster: str
+    created: bool  # by this run (rollback deletes it; else rollback restores the previous)
+    task_definition_arn: str
+    expression: str
+    timezone: str
+    state: str  # ENABLED | DISABLED
+
+
+@dataclass(frozen=True)
+class ScheduledRunReport(JsonModel):
+    """The ScheduledRuns function's answer to an "ECS Task State Change" event."""
+
+    announced: bool  # a RUN_FAILED event was published
+    reason: str  # why (not): "exited 3", "exited 0", "not a scheduled job's run"…
+    service: str | None = None
+    task_arn: str | None = None
+    exit_code: int | None = None
+
+
+@dataclass(frozen=True)
 class AwaitingRollout(JsonModel):
     """AwaitRollout's own answer (the workflow's result is what the task token sends)."""
 
@@ -197,6 +223,7 @@ class Steps(JsonModel):
     load_balancer: LoadBalancerResult | None = None
     pre_deploy: PreDeployPlan | None = None
     service: ServiceResult | AdmissionWait | None = None
+    schedule: ScheduleResult | None = None
 
     def maybe(self, model: type[R]) -> R | None:
         """The result of the step that writes ``model``, or None when it has not run (or

@@ -20,6 +20,7 @@ from ecsdrop.aws.ec2 import Ec2, flatten_permissions, ingress_rules
 from ecsdrop.aws.ecs import Ecs
 from ecsdrop.aws.elbv2 import Elbv2
 from ecsdrop.aws.logs import Logs
+from ecsdrop.aws.scheduler import Scheduler, schedule_request
 from ecsdrop.deploy.ledger import CREATED, INTENDED, LedgerEntry
 from ecsdrop.deploy.load_balancer import listener_essentials
 from ecsdrop.deploy.network import set_ingress
@@ -37,6 +38,7 @@ class Gateways:
     elbv2: Elbv2
     logs: Logs
     autoscaling: AutoScaling
+    scheduler: Scheduler
     sleep: Callable[[float], None] = time.sleep
     patience_seconds: float = 600.0  # all the waiting one rollback may do
 
@@ -227,6 +229,10 @@ def _delete_task_definition(entry: Entry, g: Gateways, _: Patience) -> None:
         g.ecs.delete_task_definition(entry.id)
 
 
+def _delete_schedule(entry: Entry, g: Gateways, _: Patience) -> None:
+    g.scheduler.delete_schedule(entry.details["group"], entry.id)
+
+
 _UNDO_CREATED: dict[str, Callable[[Entry, Gateways, Patience], None]] = {
     "task-definition": _delete_task_definition,
     "log-group": lambda e, g, _: g.logs.delete_log_group(e.id),
@@ -245,6 +251,7 @@ _UNDO_CREATED: dict[str, Callable[[Entry, Gateways, Patience], None]] = {
     "internet-gateway": _delete_internet_gateway,
     "subnet": lambda e, g, _: g.ec2.delete_subnet(e.id),
     "vpc": lambda e, g, _: g.ec2.delete_vpc(e.id),
+    "schedule": _delete_schedule,
 }
 
 
@@ -319,6 +326,17 @@ def _restore_scalable_target(entry: Entry, g: Gateways, _: Patience) -> None:
     )
 
 
+def _restore_schedule(entry: Entry, g: Gateways, _: Patience) -> None:
+    """UpdateSchedule takes the whole definition: the recorded one goes back as it was."""
+    current = _read_or_none(lambda: g.scheduler.schedule(entry.details["group"], entry.id))
+    if current is None:
+        raise NotFoundError(f"schedule {entry.id} is gone")
+    previous = dict(entry.previous)
+    if schedule_request(current) == previous:
+        raise AlreadyAsBefore
+    g.scheduler.update_schedule(previous)
+
+
 def _unless_as_before(current: dict[str, Any] | None, previous: dict[str, Any]) -> None:
     """Raise AlreadyAsBefore when the resource already has every previous value."""
     if current is not None and all(current.get(k) == v for k, v in previous.items()):
@@ -349,4 +367,5 @@ _UNDO_CHANGED: dict[str, Callable[[Entry, Gateways, Patience], None]] = {
     "target-group-attributes": _restore_target_group_attributes,
     "listener-settings": _restore_listener_settings,
     "scalable-target": _restore_scalable_target,
+    "schedule": _restore_schedule,
 }

@@ -25,6 +25,7 @@ from ecsdrop.deploy.ledger import CREATED, Created, Ledger, LedgerEntry
 from ecsdrop.deploy.ownership import owned_by
 from ecsdrop.deploy.results import RollbackResult, TeardownResult
 from ecsdrop.deploy.rollback import Entry, Gateways, roll_back
+from ecsdrop.deploy.schedule import is_ours
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.spec.installation import Installation
 from ecsdrop.spec.model import Spec
@@ -74,6 +75,8 @@ def tear_down(state: WorkflowState, teardown: Teardown) -> TeardownResult:
     record = state.previous
     if spec.deletion_policy == "retain":
         running = still_running(spec, record, teardown.gateways)
+        if spec.schedule is not None:
+            running.insert(0, _still_scheduled(spec, teardown))
         return TeardownResult(RETAINED, retained=tuple(running))
     entries = inventory(spec, record, teardown)
     report = roll_back(entries, teardown.gateways)
@@ -102,6 +105,14 @@ def still_running(spec: Spec, record: dict[str, Any], gateways: Gateways) -> lis
     return running
 
 
+def _still_scheduled(spec: Spec, teardown: Teardown) -> str:
+    schedule = spec.schedule or {}
+    return (
+        f"schedule {spec.name} in group {teardown.installation.schedule_group}, which starts "
+        f"a task at {schedule.get('expression')} ({schedule.get('timezone')})"
+    )
+
+
 def inventory(spec: Spec, record: dict[str, Any], teardown: Teardown) -> list[Entry]:
     """Everything ecsdrop created for the service, as ledger entries in creation order."""
     g = teardown.gateways
@@ -126,6 +137,10 @@ def inventory(spec: Spec, record: dict[str, Any], teardown: Teardown) -> list[En
     target = scalable_resource_id(spec)
     if g.autoscaling.scalable_target(target) is not None:
         entries.append(_created(Created.SCALABLE_TARGET, target))
+    group = teardown.installation.schedule_group
+    schedule = g.scheduler.schedule(group, spec.name)
+    if schedule is not None and is_ours(schedule, spec.name):
+        entries.append(_created(Created.SCHEDULE, spec.name, group=group))
     return entries
 
 

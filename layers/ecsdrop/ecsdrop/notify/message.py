@@ -19,6 +19,7 @@ from ecsdrop.states import (
     REJECTED,
     RETAINED,
     ROLLBACK_FAILED,
+    RUN_FAILED,
     STARTED,
     SUCCEEDED,
 )
@@ -279,6 +280,7 @@ _TRIGGERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "delete-request": lambda trigger: _by("delete request", trigger),
     "rollback": _rollback,
     "ecr-push": _image_push,
+    "schedule": lambda trigger: f"schedule {_text(trigger.get('expression'))}".strip(),
 }
 
 
@@ -326,7 +328,9 @@ def _footer(state: str, detail: Mapping[str, Any]) -> str:
 
 
 def _run_kind(state: str, detail: Mapping[str, Any]) -> str:
-    """What the run is: a deployment, a deletion or a plan."""
+    """What the run is: a deployment, a deletion, a plan or a scheduled job's run."""
+    if state == RUN_FAILED:
+        return "task"
     trigger = _trigger_type(detail)
     if state in DELETION_STATES or trigger in DELETE_TRIGGERS or detail.get("action") == "delete":
         return "deletion"

@@ -13,6 +13,7 @@ from ecsdrop.states import (
     RETAINED,
     ROLLBACK_FAILED,
     ROLLED_BACK,
+    RUN_FAILED,
     STARTED,
     SUCCEEDED,
 )
@@ -49,10 +50,13 @@ STYLES: dict[str, StateStyle] = {
         "🧨", "deletion failed, resources left behind", "#AD1457", "attention"
     ),
     PLANNED: StateStyle("📝", "plan", "#00838F", "accent"),
+    RUN_FAILED: StateStyle("⏰", "scheduled run failed", "#E53935", "attention"),
 }
 
 # The states a run announces, in the order the docs and the spec's default list them;
 # anything else (a no-op, a state from a newer ecsdrop) is not announced.
 ALL_STATES = tuple(STYLES)
 ANNOUNCED_STATES = frozenset(STYLES)
-FAILURE_STATES = frozenset({REJECTED, FAILED, ROLLED_BACK, ROLLBACK_FAILED, DELETE_FAILED})
+FAILURE_STATES = frozenset(
+    {REJECTED, FAILED, ROLLED_BACK, ROLLBACK_FAILED, DELETE_FAILED, RUN_FAILED}
+)

@@ -14,6 +14,7 @@ from ecsdrop.notify.states import ALL_STATES
 from ecsdrop.spec.images import parse_image
 from ecsdrop.spec.installation import Installation
 from ecsdrop.spec.units import FARGATE_SIZES, cpu_units, memory_mib
+from ecsdrop.states import RUN_FAILED
 
 # Pasted from describe-task-definition: accepted, dropped before registering.
 READ_ONLY_TASK_FIELDS = READ_ONLY_TASK_DEFINITION_FIELDS
@@ -27,22 +28,39 @@ def apply_defaults(spec: Data, installation: Installation) -> Data:
     source = copy.deepcopy(spec)
     service = _service(source.get("service", {}), installation)
     task = _task_definition(source["taskDefinition"], service["name"], installation)
-    load_balancer = _load_balancer(source.get("loadBalancer"), task)
+    schedule = source.get("schedule")
+    if schedule is None:
+        load_balancer = _load_balancer(source.get("loadBalancer"), task)
+    else:  # a scheduled job serves nothing: no load balancer unless one is given (an error)
+        load_balancer = _load_balancer(source.get("loadBalancer", {"type": "none"}), task)
     has_lb = load_balancer["type"] != "none"
     if has_lb:
         service["deployment"].setdefault("healthCheckGracePeriodSeconds", 60)
-    return {
+    complete = {
         "version": 1,
         "service": service,
         "taskDefinition": task,
         "network": _network(source.get("network", {}), has_lb),
         "loadBalancer": load_balancer,
         "triggers": _triggers(source.get("triggers"), task, installation),
-        "notifications": _notifications(source.get("notifications", {})),
+        "notifications": _notifications(source.get("notifications", {}), schedule is not None),
+    }
+    if schedule is not None:
+        complete["schedule"] = _schedule(schedule)
+    return complete
+
+
+def _schedule(schedule: Data) -> Data:
+    return {
+        "expression": schedule["expression"].strip(),
+        "timezone": schedule.get("timezone", SCHEDULE_TIMEZONE),
+        "flexibleWindowMinutes": schedule.get("flexibleWindowMinutes"),
+        "enabled": schedule.get("enabled", True),
     }
 
 
 PRE_DEPLOY_TIMEOUT_SECONDS = 900
+SCHEDULE_TIMEZONE = "UTC"
 
 
 def _service(service: Data, installation: Installation) -> Data:
@@ -337,8 +355,11 @@ def _trigger_tag(trigger: Data, task: Data) -> Data:
     return {**trigger, "tag": "latest"}
 
 
-def _notifications(notifications: Data) -> Data:
+def _notifications(notifications: Data, job: bool) -> Data:
+    """Every state by default; a service has no runs, so RUN_FAILED is a scheduled job's
+    (and a service's complete spec stays what it was before jobs existed)."""
+    every = [state for state in ALL_STATES if job or state != RUN_FAILED]
     return {
         "channels": notifications.get("channels", []),
-        "states": notifications.get("states", list(ALL_STATES)),
+        "states": notifications.get("states", every),
     }

@@ -20,6 +20,8 @@ class Installation:
     execution_role_arn: str = ""
     log_group_prefix: str = "/ecsdrop"
     log_retention_days: int = 30
+    schedule_group: str = "ecsdrop"  # the EventBridge Scheduler group of the scheduled jobs
+    scheduler_role_arn: str = ""  # the role Scheduler starts their tasks with
 
     @property
     def partition(self) -> str:
@@ -30,6 +32,12 @@ class Installation:
     def default_execution_role_arn(self) -> str:
         return self.execution_role_arn or (
             f"arn:{self.partition}:iam::{self.account_id}:role/ecsdrop-task-execution"
+        )
+
+    @property
+    def default_scheduler_role_arn(self) -> str:
+        return self.scheduler_role_arn or (
+            f"arn:{self.partition}:iam::{self.account_id}:role/ecsdrop-scheduler"
         )
 
     @property

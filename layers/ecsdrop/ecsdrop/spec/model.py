@@ -61,6 +61,12 @@ class Spec:
         return bool(self.data["loadBalancer"]["type"] != "none")
 
     @property
+    def schedule(self) -> dict[str, Any] | None:
+        """A scheduled job's schedule (``expression``, ``timezone``...); None for a service."""
+        schedule = self.data.get("schedule")
+        return dict(schedule) if schedule is not None else None
+
+    @property
     def triggers(self) -> list[dict[str, Any]]:
         return list(self.data["triggers"])
 

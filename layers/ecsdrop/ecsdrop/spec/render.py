@@ -454,6 +454,88 @@ def run_task_input(spec: Spec, resources: Resources, request: RunRequest) -> dic
     }
 
 
+SCHEDULE_RETRY_ATTEMPTS = 3  # Scheduler retries a RunTask that failed (a throttle, capacity)
+SCHEDULE_MAX_EVENT_AGE_SECONDS = 3600  # ... for at most an hour after the scheduled time
+
+
+SCHEDULED_RUN_GROUP = "ecsdrop-schedule:"
+
+
+def schedule_group_of(spec: Spec) -> str:
+    """The ECS task group of a scheduled job's runs: what its "ECS Task State Change"
+    events carry, so a failed run is told apart from every other task."""
+    return f"{SCHEDULED_RUN_GROUP}{spec.name}"
+
+
+def job_of_group(group: object) -> str | None:
+    """The scheduled job whose run carries ECS task group ``group``; None for other tasks."""
+    if isinstance(group, str) and group.startswith(SCHEDULED_RUN_GROUP):
+        return group.removeprefix(SCHEDULED_RUN_GROUP) or None
+    return None
+
+
+def job_container(spec: Spec) -> str:
+    """The container whose exit code is a scheduled run's: the first essential one."""
+    containers = spec.task_definition["containerDefinitions"]
+    essential = [c for c in containers if c.get("essential", True)]
+    return str((essential or containers)[0]["name"])
+
+
+def schedule_description(service: str) -> str:
+    """Marks a schedule as ecsdrop's for ``service`` (schedules carry no tags)."""
+    return f"{TAG_SERVICE}={service}"
+
+
+def schedule_input(spec: Spec, resources: Resources, installation: Installation) -> dict[str, Any]:
+    """CreateSchedule's (and UpdateSchedule's) input: the job's schedule in ecsdrop's group,
+    running the spec's task definition, revision ``resources.task_definition_arn``, as a
+    Fargate task in the spec's network, started as the stack's scheduler role."""
+    schedule = spec.schedule
+    if schedule is None:
+        raise ValueError(f"spec {spec.name} has no schedule")
+    network = network_configuration(spec, resources)["awsvpcConfiguration"]
+    window = schedule.get("flexibleWindowMinutes")
+    tags = {**spec.service["tags"], **ecsdrop_tags(spec, "scheduled-task")}
+    cluster = f"arn:{installation.partition}:ecs:{installation.region}:{installation.account_id}"
+    return {
+        "Name": spec.name,
+        "GroupName": installation.schedule_group,
+        "Description": schedule_description(spec.name),
+        "ScheduleExpression": schedule["expression"],
+        "ScheduleExpressionTimezone": schedule["timezone"],
+        "FlexibleTimeWindow": (
+            {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": window} if window else {"Mode": "OFF"}
+        ),
+        "State": "ENABLED" if schedule["enabled"] else "DISABLED",
+        "ActionAfterCompletion": "NONE",  # an at() job's schedule stays until its spec goes
+        "Target": {
+            "Arn": f"{cluster}:cluster/{spec.cluster}",
+            "RoleArn": installation.default_scheduler_role_arn,
+            "EcsParameters": {
+                "TaskDefinitionArn": resources.task_definition_arn,
+                "TaskCount": 1,
+                "LaunchType": "FARGATE",
+                "PlatformVersion": spec.service["platformVersion"],
+                "NetworkConfiguration": {
+                    "awsvpcConfiguration": {
+                        "Subnets": network["subnets"],
+                        "SecurityGroups": network["securityGroups"],
+                        "AssignPublicIp": network["assignPublicIp"],
+                    }
+                },
+                "Group": schedule_group_of(spec),
+                "EnableECSManagedTags": True,
+                "PropagateTags": "TASK_DEFINITION",
+                "Tags": [{key: value} for key, value in tags.items()],
+            },
+            "RetryPolicy": {
+                "MaximumRetryAttempts": SCHEDULE_RETRY_ATTEMPTS,
+                "MaximumEventAgeInSeconds": SCHEDULE_MAX_EVENT_AGE_SECONDS,
+            },
+        },
+    }
+
+
 def container_log_target(spec: Spec, container: str) -> tuple[str, str] | None:
     """The log group and stream prefix the awslogs driver writes ``container``'s output
     under; None for another log driver, or awslogs without a stream prefix (the stream is

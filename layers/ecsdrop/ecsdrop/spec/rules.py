@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ecsdrop.errors import ScheduleExpressionError
 from ecsdrop.spec.defaults import (
     HEALTH_CHECK_INTERVAL_SECONDS,
     HEALTH_CHECK_TIMEOUT_SECONDS,
@@ -23,6 +24,8 @@ from ecsdrop.spec.images import ecr_problem, parse_image
 from ecsdrop.spec.policy import Guardrails
 from ecsdrop.spec.problems import Path, Problem, Severity, format_path
 from ecsdrop.spec.render import ECS_MAX_TAGS, RESERVED_TAG_PREFIXES, TASK_DEFINITION_OWN_TAGS
+from ecsdrop.spec.schedule_expression import parse as parse_schedule_expression
+from ecsdrop.spec.schedule_expression import valid_timezone
 from ecsdrop.spec.units import (
     FARGATE_SIZES,
     cpu_units,
@@ -471,6 +474,42 @@ def pre_deploy(spec: Spec, _: Guardrails) -> Iterator[Problem]:
             )
 
 
+# What only a long-running service has: beside ``schedule`` each is an error at its place.
+_SERVICE_ONLY = {
+    ("service", "desiredCount"): "a scheduled job runs one task per scheduled time",
+    ("service", "autoscaling"): "a scheduled job has no running tasks to scale",
+    ("service", "adopt"): "a scheduled job runs no ECS service to take over",
+}
+
+
+def schedule(spec: Spec, _: Guardrails) -> Iterator[Problem]:
+    """A scheduled job: an expression Scheduler accepts, a zone it knows, no service parts."""
+    if "schedule" not in spec:
+        return
+    given = _mapping(spec.get("schedule"))
+    expression = given.get("expression")
+    if isinstance(expression, str):
+        try:
+            parse_schedule_expression(expression.strip())
+        except ScheduleExpressionError as e:
+            yield Problem(("schedule", "expression"), str(e))
+    zone = given.get("timezone")
+    if isinstance(zone, str) and not valid_timezone(zone):
+        yield Problem(
+            ("schedule", "timezone"),
+            f"{zone!r} is not an IANA time zone (such as UTC, Europe/Berlin, America/New_York)",
+        )
+    for path, why in _SERVICE_ONLY.items():
+        if path[-1] in _mapping(spec.get(path[0])):
+            yield Problem(path, f"not allowed beside schedule: {why}")
+    if _has_load_balancer(spec):
+        yield Problem(
+            ("loadBalancer",),
+            "not allowed beside schedule: a scheduled job serves no traffic (remove it, or "
+            "give type: none)",
+        )
+
+
 def network(spec: Spec, _: Guardrails) -> Iterator[Problem]:
     net = _mapping(spec.get("network"))
     if "vpc" in net and "existing" in net:
@@ -515,7 +554,10 @@ def _existing_subnets(spec: Spec, existing: dict[str, Any], placement: Any) -> I
 
 
 def _load_balancer_type(spec: Spec) -> Any:
-    """As the defaults decide: the type given, else an ALB when a container maps a port."""
+    """As the defaults decide: the type given, else an ALB when a container maps a port
+    (none for a scheduled job)."""
+    if "schedule" in spec and "loadBalancer" not in spec:
+        return "none"
     mapped = any(True for _, c in _containers(spec) for _ in _port_mappings(c))
     return _mapping(spec.get("loadBalancer")).get("type", default_load_balancer_type(mapped))
 
@@ -721,6 +763,7 @@ RULES: tuple[Rule, ...] = (
     security,
     service,
     pre_deploy,
+    schedule,
     network,
     load_balancer,
     triggers,

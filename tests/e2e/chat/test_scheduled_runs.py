@@ -1,0 +1,94 @@
+"""A scheduled job's run that fails is announced in chat from ECS's "ECS Task State Change"
+event, once; a run that exits 0 is not announced."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ecsdrop.notify.states import STYLES
+from tests.e2e.chat.conftest import ChatPipeline
+from tests.e2e.pipeline.conftest import wait_until
+from tests.e2e.pipeline.test_scheduled_jobs import GROUP, nightly
+
+
+def fire(chat: ChatPipeline, job: str) -> str:
+    """Start the job's task as its schedule does when its time comes; the task's ARN."""
+    scheduler = chat.client("scheduler")
+    target = scheduler.get_schedule(GroupName=GROUP, Name=job)["Target"]
+    ecs = target["EcsParameters"]
+    vpc = ecs["NetworkConfiguration"]["awsvpcConfiguration"]
+    started = chat.client("ecs").run_task(
+        cluster=target["Arn"],
+        taskDefinition=ecs["TaskDefinitionArn"],
+        count=ecs.get("TaskCount", 1),
+        launchType=ecs["LaunchType"],
+        platformVersion=ecs["PlatformVersion"],
+        group=ecs["Group"],
+        networkConfiguration={
+            "awsvpcConfiguration": {
+                "subnets": vpc["Subnets"],
+                "securityGroups": vpc["SecurityGroups"],
+                "assignPublicIp": vpc["AssignPublicIp"],
+            }
+        },
+        startedBy="chronos-schedule",
+    )
+    return str(started["tasks"][0]["taskArn"])
+
+
+def run_failures(chat: ChatPipeline, job: str) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in chat.received("/slack")
+        if job in str(m) and "scheduled run failed" in str(m["blocks"][0])
+    ]
+
+
+def test_a_failing_scheduled_run_is_announced_once_with_its_exit_code_and_log(
+    chat: ChatPipeline,
+) -> None:
+    deployed = chat.submit(nightly("chat-job", **{"[games]": "[team]"}), "chat-job")
+    assert deployed["status"] == "SUCCEEDED", deployed
+    chat.cloud.add_fault(
+        {"task": "chat-job", "exit": 3, "logs": ["rolling up", "db timeout"], "times": 1},
+        # EventBridge delivers at least once: every task event of the run comes three times
+        {
+            "event": "duplicate",
+            "source": "aws.ecs",
+            "detail-type": "ECS Task State Change",
+            "copies": 3,
+        },
+    )
+
+    task = fire(chat, "chat-job")
+
+    assert wait_until(lambda: bool(run_failures(chat, "chat-job")), 60)
+    chat.cloud.clear_faults()
+    assert not wait_until(lambda: len(run_failures(chat, "chat-job")) > 1, 5)
+    (message,) = run_failures(chat, "chat-job")
+    text = str(message)
+    assert f"{STYLES['RUN_FAILED'].emoji} chat-job: scheduled run failed" in text
+    assert "container rollup exited 3" in text
+    assert "db timeout" in text  # the container's last log lines
+    assert task.rsplit("/", 1)[-1] in text
+    handled = "\n".join(chat.cloud.lambda_logs("ScheduledRunsFunction"))
+    assert "announced already" in handled  # the copies came, and were not posted again
+
+
+def test_a_scheduled_run_that_exits_0_is_not_announced(chat: ChatPipeline) -> None:
+    deployed = chat.submit(nightly("chat-job-ok", **{"[games]": "[team]"}), "chat-job-ok")
+    assert deployed["status"] == "SUCCEEDED", deployed
+    reports = sum(
+        line.startswith("REPORT ") for line in chat.cloud.lambda_logs("ScheduledRunsFunction")
+    )
+
+    fire(chat, "chat-job-ok")
+
+    def handled() -> bool:
+        lines = chat.cloud.lambda_logs("ScheduledRunsFunction")
+        return sum(line.startswith("REPORT ") for line in lines) > reports
+
+    assert wait_until(handled, 60)
+    assert run_failures(chat, "chat-job-ok") == []
+    logged = "\n".join(chat.cloud.lambda_logs("ScheduledRunsFunction"))
+    assert '"reason": "exited 0"' in logged or '"reason":"exited 0"' in logged
