@@ -4,9 +4,12 @@ through the same pipeline, on the local cloud."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from tests.e2e.pipeline.conftest import Pipeline
+import pytest
+
+from tests.e2e.pipeline.conftest import Pipeline, spec_file
 from tests.support.template import ROOT
 
 GROUP = "ecsdrop-ecsdrop"  # the stack's ScheduleGroup: ecsdrop-<stack name>
@@ -151,3 +154,23 @@ def test_a_service_does_not_turn_into_a_scheduled_job_in_place(pipeline: Pipelin
     assert refused["status"] == "REJECTED", refused
     assert "runs as an ECS service" in str(refused.get("cause")), refused
     assert schedule_of(pipeline, "job-switch") is None
+
+
+def test_diff_of_a_deployed_job_compares_its_schedule_and_revision(
+    pipeline: Pipeline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deployed = pipeline.submit(nightly("job-diff"), "job-diff")
+    assert deployed["status"] == "SUCCEEDED", deployed
+    capsys.readouterr()
+
+    same = pipeline.cli("diff", spec_file(tmp_path, nightly("job-diff")))
+    assert same == 0, capsys.readouterr()
+    changed = pipeline.cli(
+        "diff", spec_file(tmp_path, nightly("job-diff", **{"cron(0 3 * * ? *)": "rate(2 hours)"}))
+    )
+
+    out = capsys.readouterr().out
+    assert changed == 1, out
+    assert "-expression: cron(0 3 * * ? *)" in out
+    assert "+expression: rate(2 hours)" in out
+    assert "desiredCount" not in out  # a job has no service to compare

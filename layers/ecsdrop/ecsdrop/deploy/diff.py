@@ -4,7 +4,9 @@ The comparison is the deployment's own: the task definition as the Register step
 and pins it (images by digest) against the revision the service runs, the service settings
 as UpdateService would send them (the desired count an autoscaled service keeps) against
 describe-services, and the network and load-balancer plans against the plans of the spec
-that was deployed (the steps rebuild nothing while those are equal). ``ecsdrop diff`` and
+that was deployed (the steps rebuild nothing while those are equal). A scheduled job has a
+``schedule`` section instead of ``service``: its schedule and revision as its last
+deployment recorded them. ``ecsdrop diff`` and
 the ``plans/`` prefix both print this, so they cannot disagree with what a deployment does.
 """
 
@@ -122,21 +124,23 @@ def compare(spec: Spec, installation: Installation, running: Running) -> Plan:
     record = running.store.get_state(spec.name) or {}
     deployed = record if status_of(record) == SUCCEEDED else {}
     deployed_spec = Spec.from_json(deployed["spec"]) if "spec" in deployed else None
-    service = running.ecs.describe_service(spec.cluster, spec.name)
-    revision = running.ecs.task_definition(service["taskDefinition"]) if service else None
+    if spec.schedule is not None:  # a scheduled job: no service; its schedule instead
+        service = None
+        running_revision = (
+            deployed.get("taskDefinitionArn") if deployed.get("scheduleArn") else None
+        )
+    else:
+        service = running.ecs.describe_service(spec.cluster, spec.name)
+        running_revision = service["taskDefinition"] if service else None
+    revision = running.ecs.task_definition(running_revision) if running_revision else None
     target = running.autoscaling.scalable_target(scalable_resource_id(spec)) if service else None
     wanted = pin_images(register_task_definition_input(spec), running.ecr, installation)
-    request = update_service_input(
-        spec,
-        _resources(spec, deployed),
-        desired_count=running_desired_count(spec, service, target),
-    )
     return Plan(
         service=spec.name,
         cluster=spec.cluster,
         sections=(
             Section("taskDefinition", _definition(revision), _definition(wanted)),
-            Section("service", _service_settings(service), _service_settings(request)),
+            _runner(spec, deployed, deployed_spec, service, target),
             Section(
                 "network",
                 network_plan(deployed_spec) if deployed_spec else None,
@@ -150,6 +154,26 @@ def compare(spec: Spec, installation: Installation, running: Running) -> Plan:
             Section("autoscaling", _scaling(deployed_spec, target), _scaling(spec, None)),
         ),
     )
+
+
+def _runner(
+    spec: Spec,
+    deployed: dict[str, Any],
+    deployed_spec: Spec | None,
+    service: dict[str, Any] | None,
+    target: dict[str, Any] | None,
+) -> Section:
+    """What starts the tasks: the service's settings as UpdateService would send them, or
+    a scheduled job's schedule as its last deployment set it (the spec that was deployed)."""
+    if spec.schedule is not None:
+        before = deployed_spec.schedule if deployed_spec and deployed.get("scheduleArn") else None
+        return Section("schedule", before, spec.schedule)
+    request = update_service_input(
+        spec,
+        _resources(spec, deployed),
+        desired_count=running_desired_count(spec, service, target),
+    )
+    return Section("service", _service_settings(service), _service_settings(request))
 
 
 def _resources(spec: Spec, deployed: dict[str, Any]) -> Resources:

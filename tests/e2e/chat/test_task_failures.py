@@ -1,4 +1,5 @@
-"""A scheduled job's run that fails is announced in chat from ECS's "ECS Task State Change"
+"""One-off tasks that fail reach chat: a pre-deploy task's exit code and log lines with the
+rolled-back deployment; a scheduled job's failed run from ECS's "ECS Task State Change"
 event, once; a run that exits 0 is not announced."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from typing import Any
 
 from ecsdrop.notify.states import STYLES
 from tests.e2e.chat.conftest import ChatPipeline
-from tests.e2e.pipeline.conftest import wait_until
+from tests.e2e.pipeline.conftest import scorekeep, wait_until
 from tests.e2e.pipeline.test_scheduled_jobs import GROUP, nightly
 
 
@@ -92,3 +93,36 @@ def test_a_scheduled_run_that_exits_0_is_not_announced(chat: ChatPipeline) -> No
     assert run_failures(chat, "chat-job-ok") == []
     logged = "\n".join(chat.cloud.lambda_logs("ScheduledRunsFunction"))
     assert '"reason": "exited 0"' in logged or '"reason":"exited 0"' in logged
+
+
+def test_a_failing_pre_deploy_task_reaches_chat_with_its_exit_code_and_log(
+    chat: ChatPipeline,
+) -> None:
+    ok = chat.submit(scorekeep("chat-migrate"), "chat-migrate")
+    assert ok["status"] == "SUCCEEDED", ok
+    chat.cloud.add_fault(
+        {"task": "chat-migrate", "command": "./migrate*", "exit": 1, "logs": ["relation exists"]}
+    )
+    spec = scorekeep(
+        "chat-migrate",
+        **{
+            "  desiredCount: 2\n": "  desiredCount: 2\n  preDeploy:\n"
+            "    - {container: scorekeep-api, command: [./migrate, --up]}\n"
+        },
+    )
+
+    failed = chat.submit(spec, "chat-migrate")
+
+    assert failed["status"] == "ROLLED_BACK", failed
+
+    def rolled_back() -> list[dict[str, Any]]:
+        return [
+            m
+            for m in chat.received("/slack")
+            if "chat-migrate" in str(m) and "rolled back" in str(m["blocks"][0])
+        ]
+
+    assert wait_until(lambda: bool(rolled_back()), 30)
+    text = str(rolled_back()[0])
+    assert "pre-deploy task 1 of 1 (./migrate --up in container scorekeep-api) exited 1" in text
+    assert "relation exists" in text
