@@ -18,6 +18,9 @@ ELSEWHERE = {
     # the rollback's own signal that a change is already undone, never seen outside
     # rollback.py; left there while another branch reworks that file
     "ecsdrop.deploy.rollback.AlreadyAsBefore",
+    # beside its parser (an EcsdropError all the same) while another branch edits errors.py;
+    # to move into ecsdrop.errors when both are merged
+    "ecsdrop.spec.schedule_expression.ScheduleExpressionError",
 }
 
 
