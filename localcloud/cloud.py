@@ -9,6 +9,7 @@ import tempfile
 import threading
 import warnings
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -41,6 +42,7 @@ from localcloud.moto_pin import check_moto_version
 from localcloud.patching import Patcher
 from localcloud.quotas import Quotas
 from localcloud.s3_policies import install_bucket_policy_context
+from localcloud.scheduler import SchedulerEmulation
 from localcloud.server import HttpServer, moto_application
 from localcloud.stepfunctions import install_engine_patches
 from localcloud.template.context import DeployContext
@@ -100,6 +102,7 @@ class LocalCloud:
         self._iam = iam
         self._quotas = Quotas(quotas)
         self._ecs: EcsServices | None = None
+        self._scheduler: SchedulerEmulation | None = None
         self._patcher = Patcher()
         self._clock = Clock(time_scale, self._profile)
         self._deployment = StackDeployment(stack_name, {}, {}, {})
@@ -150,10 +153,9 @@ class LocalCloud:
         self._configure_moto()
         sessions = RoleSessions(self.account_id, self.region, partition_of(self.region))
         service: WsgiApp = moto_application()
+        authorizer = Authorizer(sessions, self.account_id, partition_of(self.region))
         if self._iam:  # each function signs as its role; its calls are authorized
-            service = AuthorizationMiddleware(
-                service, authorize=Authorizer(sessions, self.account_id, partition_of(self.region))
-            )
+            service = AuthorizationMiddleware(service, authorize=authorizer)
         app = LocalCloudMiddleware(
             MeteringMiddleware(service, log=self._call_log, throttle=self._throttle),
             faults=self._faults,
@@ -187,6 +189,16 @@ class LocalCloud:
         self._ecs = EcsServices(self._router, self._faults, self._clock, targets)
         self._ecs.install(self._patcher)
         install_engine_patches(self._patcher, self._time_scale)
+        self._scheduler = SchedulerEmulation(
+            self._clock,
+            self.client,
+            account_id=self.account_id,
+            region=self.region,
+            partition=partition_of(self.region),
+            sessions=sessions,
+            authorizer=authorizer if self._iam else None,
+        )
+        self._scheduler.install(self._patcher)
         install_bucket_policy_context(self._patcher)
         self._server.start()
 
@@ -420,6 +432,26 @@ class LocalCloud:
             return []
         name = self.resources.get(function, function)
         return self._runtime.logs(name)
+
+    def schedule_runs(self, name: str | None = None) -> list[dict[str, Any]]:
+        """What EventBridge Scheduler's schedules did (of `name`, or all), oldest first:
+        {"schedule", "group", "at" (simulated time, ISO), "target", "outcome": "started" or
+        "failed", and "task_arns" (ECS; [] for Lambda) or "error"}."""
+        return self._scheduler.runs(name) if self._scheduler is not None else []
+
+    def fire_schedule(self, name: str, group: str = "default") -> dict[str, Any] | None:
+        """Test seam: fire the schedule now as if its time had come (a daily cron need not be
+        waited for); its journal entry, or None when it is DISABLED. Its own timing goes on."""
+        if self._scheduler is None:
+            raise LocalCloudError("the local cloud is not running")
+        return self._scheduler.fire(name, group)
+
+    def scheduler_time(self) -> datetime:
+        """The simulated time schedules fire on: the start's wall-clock time plus the elapsed
+        time divided by time_scale."""
+        if self._scheduler is None:
+            raise LocalCloudError("the local cloud is not running")
+        return self._scheduler.now()
 
     def lambda_cold_starts(self) -> int:
         """Execution environments the Lambda runtime has started (a worker process each)."""

@@ -46,12 +46,13 @@ class YamlSyntaxError(SpecError):
 
 
 class ScheduleExpressionError(EcsdropError, ValueError):
-    """A schedule expression EventBridge Scheduler would refuse; ``part`` names the field
-    that is wrong ("minutes", "rate unit"...), None when it is the whole expression."""
+    """A schedule expression EventBridge Scheduler would refuse; ``field`` names the part
+    that is wrong ("minutes", "day-of-week", "rate unit", "at"...), None when it is the whole
+    expression."""
 
-    def __init__(self, message: str, part: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
-        self.part = part
+        self.field = field
 
 
 class DocumentLimitError(EcsdropError):

@@ -13,28 +13,11 @@ from tests.e2e.pipeline.test_scheduled_jobs import GROUP, nightly
 
 
 def fire(chat: ChatPipeline, job: str) -> str:
-    """Start the job's task as its schedule does when its time comes; the task's ARN."""
-    scheduler = chat.client("scheduler")
-    target = scheduler.get_schedule(GroupName=GROUP, Name=job)["Target"]
-    ecs = target["EcsParameters"]
-    vpc = ecs["NetworkConfiguration"]["awsvpcConfiguration"]
-    started = chat.client("ecs").run_task(
-        cluster=target["Arn"],
-        taskDefinition=ecs["TaskDefinitionArn"],
-        count=ecs.get("TaskCount", 1),
-        launchType=ecs["LaunchType"],
-        platformVersion=ecs["PlatformVersion"],
-        group=ecs["Group"],
-        networkConfiguration={
-            "awsvpcConfiguration": {
-                "subnets": vpc["Subnets"],
-                "securityGroups": vpc["SecurityGroups"],
-                "assignPublicIp": vpc["AssignPublicIp"],
-            }
-        },
-        startedBy="chronos-schedule",
-    )
-    return str(started["tasks"][0]["taskArn"])
+    """The job's schedule fires now, as when its time comes (the local scheduler starts the
+    task as its target role); the task's ARN."""
+    run = chat.cloud.fire_schedule(job, group=GROUP)
+    assert run is not None and run["outcome"] == "started", run
+    return str(run["task_arns"][0])
 
 
 def run_failures(chat: ChatPipeline, job: str) -> list[dict[str, Any]]:

@@ -4,12 +4,13 @@ through the same pipeline, on the local cloud."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.pipeline.conftest import Pipeline, spec_file
+from tests.e2e.pipeline.conftest import Pipeline, spec_file, wait_until
 from tests.support.template import ROOT
 
 GROUP = "ecsdrop-ecsdrop"  # the stack's ScheduleGroup: ecsdrop-<stack name>
@@ -174,3 +175,36 @@ def test_diff_of_a_deployed_job_compares_its_schedule_and_revision(
     assert "-expression: cron(0 3 * * ? *)" in out
     assert "+expression: rate(2 hours)" in out
     assert "desiredCount" not in out  # a job has no service to compare
+
+
+def test_a_jobs_schedule_fires_on_the_local_clock_and_its_task_runs_to_exit_0(
+    pipeline: Pipeline,
+) -> None:
+    deployed = pipeline.submit(
+        nightly("job-fires", **{"cron(0 3 * * ? *)": "rate(1 minute)"}), "job-fires"
+    )
+    assert deployed["status"] == "SUCCEEDED", deployed
+
+    assert wait_until(lambda: len(pipeline.cloud.schedule_runs("job-fires")) >= 2, 60)
+    runs = pipeline.cloud.schedule_runs("job-fires")
+    assert all(run["outcome"] == "started" for run in runs), runs
+    ecs = pipeline.client("ecs")
+    (arn,) = runs[0]["task_arns"]
+
+    def stopped() -> dict[str, Any] | None:
+        (task,) = ecs.describe_tasks(cluster="ecsdrop", tasks=[arn])["tasks"]
+        return task if task["lastStatus"] == "STOPPED" else None
+
+    assert wait_until(lambda: stopped() is not None, 60)
+    task = stopped()
+    assert task is not None
+    assert task["group"] == "ecsdrop-schedule:job-fires"
+    assert task["taskDefinitionArn"] == deployed["taskDefinitionArn"]
+    assert [c["exitCode"] for c in task["containers"]] == [0]
+
+    deleted = pipeline.delete("specs/job-fires.yaml", "job-fires")
+    assert deleted["status"] == "DELETED", deleted
+    fired = len(pipeline.cloud.schedule_runs("job-fires"))
+    later = pipeline.cloud.scheduler_time() + timedelta(minutes=3)
+    assert wait_until(lambda: pipeline.cloud.scheduler_time() >= later, 30)  # 3 periods
+    assert len(pipeline.cloud.schedule_runs("job-fires")) == fired  # a deleted one fires no more
