@@ -413,6 +413,14 @@ def status_lines(
         dns = (current.get("loadBalancer") or {}).get("dnsName")
         if dns:
             lines.append(f"  load balancer: {dns}")
+        schedule = (current.get("spec") or {}).get("schedule")
+        if current.get("scheduleArn") and schedule:
+            paused = "" if schedule.get("enabled", True) else ", disabled"
+            lines.append(
+                f"  scheduled job: {schedule.get('expression')} "
+                f"({schedule.get('timezone')}{paused}), schedule {current['scheduleArn']}"
+            )
+            return lines  # a job runs no ECS service
     if ecs is None:
         lines.append("  ECS: no such service")
     else:

@@ -157,6 +157,20 @@ def test_a_service_does_not_turn_into_a_scheduled_job_in_place(pipeline: Pipelin
     assert schedule_of(pipeline, "job-switch") is None
 
 
+def test_status_of_a_job_shows_its_schedule_not_a_missing_service(
+    pipeline: Pipeline, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deployed = pipeline.submit(nightly("job-status"), "job-status")
+    assert deployed["status"] == "SUCCEEDED", deployed
+    capsys.readouterr()
+
+    assert pipeline.cli("status", "job-status") == 0
+
+    out = capsys.readouterr().out
+    assert "scheduled job: cron(0 3 * * ? *) (Europe/Berlin), schedule arn:" in out
+    assert "no such service" not in out
+
+
 def test_diff_of_a_deployed_job_compares_its_schedule_and_revision(
     pipeline: Pipeline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
