@@ -319,7 +319,13 @@ def _detail(state: WorkflowState, outcome: str, region: str) -> dict[str, Any]:
         "executionArn": deployment.execution_arn,
         "serviceArn": service.service_arn if service else None,
         # a scheduled job's: its schedule, and when it starts the task
-        "schedule": _schedule_detail(schedule) if schedule else None,
+        "schedule": (
+            schedule_detail(
+                schedule.schedule_arn, schedule.expression, schedule.timezone, schedule.state
+            )
+            if schedule
+            else None
+        ),
         "trigger": deployment.trigger,
         "spec": {
             "key": deployment.spec_key,
@@ -343,13 +349,9 @@ def _detail(state: WorkflowState, outcome: str, region: str) -> dict[str, Any]:
     }
 
 
-def _schedule_detail(schedule: ScheduleResult) -> dict[str, Any]:
-    return {
-        "arn": schedule.schedule_arn,
-        "expression": schedule.expression,
-        "timezone": schedule.timezone,
-        "state": schedule.state,
-    }
+def schedule_detail(arn: Any, expression: Any, timezone: Any, state: str) -> dict[str, Any]:
+    """The event detail's ``schedule`` (docs/events.md): a scheduled job's schedule."""
+    return {"arn": arn, "expression": expression, "timezone": timezone, "state": state}
 
 
 def _not_recorded(detail: dict[str, Any], service: str, error: AwsError) -> dict[str, Any]:

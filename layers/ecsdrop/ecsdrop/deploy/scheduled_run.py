@@ -19,7 +19,7 @@ from typing import Any
 from ecsdrop.aws.events import EventPublisher
 from ecsdrop.aws.logs import Logs
 from ecsdrop.aws.store import StateStore
-from ecsdrop.deploy.finish import duration_seconds, now_iso, revision_of
+from ecsdrop.deploy.finish import duration_seconds, now_iso, revision_of, schedule_detail
 from ecsdrop.deploy.results import ScheduledRunReport
 from ecsdrop.deploy.task_outcome import TaskOutcome, last_log_lines, task_outcome
 from ecsdrop.errors import AwsError, ScheduledRunFailed
@@ -85,12 +85,12 @@ class ScheduledRuns:
             "deploymentId": task_id,
             "executionArn": None,
             "serviceArn": None,
-            "schedule": {
-                "arn": record.get("scheduleArn"),
-                "expression": schedule.get("expression"),
-                "timezone": schedule.get("timezone"),
-                "state": "ENABLED" if schedule.get("enabled", True) else "DISABLED",
-            },
+            "schedule": schedule_detail(
+                record.get("scheduleArn"),
+                schedule.get("expression"),
+                schedule.get("timezone"),
+                "ENABLED" if schedule.get("enabled", True) else "DISABLED",
+            ),
             "trigger": {"type": "schedule", "expression": schedule.get("expression")},
             "spec": {
                 "key": record.get("specKey"),

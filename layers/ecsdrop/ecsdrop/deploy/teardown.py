@@ -137,10 +137,11 @@ def inventory(spec: Spec, record: dict[str, Any], teardown: Teardown) -> list[En
     target = scalable_resource_id(spec)
     if g.autoscaling.scalable_target(target) is not None:
         entries.append(_created(Created.SCALABLE_TARGET, target))
-    group = teardown.installation.schedule_group
-    schedule = g.scheduler.schedule(group, spec.name)
-    if schedule is not None and is_ours(schedule, spec.name):
-        entries.append(_created(Created.SCHEDULE, spec.name, group=group))
+    if spec.schedule is not None:  # only a job has one (a name does not switch kinds)
+        group = teardown.installation.schedule_group
+        schedule = g.scheduler.schedule(group, spec.name)
+        if schedule is not None and is_ours(schedule, spec.name):
+            entries.append(_created(Created.SCHEDULE, spec.name, group=group))
     return entries
 
 
