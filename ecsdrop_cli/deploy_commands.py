@@ -16,7 +16,7 @@ from ecsdrop.aws.ecs import Ecs
 from ecsdrop.deploy.load import owner_key
 from ecsdrop.errors import AwsError
 from ecsdrop.spec import Spec, validate
-from ecsdrop.states import status_of
+from ecsdrop.states import PREPARED, status_of
 from ecsdrop_cli.arguments import non_negative_number, positive_int
 from ecsdrop_cli.progress import ExecutionFollower
 from ecsdrop_cli.stack import Stack, StackNotFound, add_stack_options
@@ -347,7 +347,8 @@ def running_execution(sfn: Any, state_machine: str, service: str | None) -> str 
             sfn.describe_execution(executionArn=item["executionArn"]).get("input") or "{}"
         )
         key = ((started.get("detail") or {}).get("object") or {}).get("key", "")
-        redeploy = (started.get("redeploy") or started.get("delete") or {}).get("service")
+        request = started.get("redeploy") or started.get("delete") or started.get("prepare")
+        redeploy = (request or {}).get("service")
         if redeploy == service or _service_of(key) == service:
             return str(item["executionArn"])
     return None
@@ -408,6 +409,13 @@ def status_lines(
     if current:
         state = status_of(current)
         lines.append(f"  ecsdrop: {state} from {current.get('specKey')}")
+        if state == PREPARED:  # `ecsdrop run` built what a task needs; no service yet
+            network = current.get("network") or {}
+            subnets = ", ".join(network.get("taskSubnetIds") or [])
+            lines.append(f"  tasks run {current.get('taskDefinitionArn')}")
+            lines.append(f"  in VPC {network.get('vpcId')} (subnets {subnets})")
+            lines.append("  no ECS service yet: `ecsdrop submit SPEC` deploys it in this network")
+            return lines
         if current.get("taskDefinitionArn"):
             lines.append(f"  runs {current['taskDefinitionArn']}")
         dns = (current.get("loadBalancer") or {}).get("dnsName")

@@ -26,6 +26,7 @@ STEP_TITLES = {
     "WaitForRollout": "Wait for a steady state (ECS events)",
     "CheckRollout": "Check the rollout",
     "Record": "Record & release",
+    "RecordPrepared": "Record the network for tasks (PREPARED)",
     "NoOp": "Nothing to do",
     "RollBack": "Roll back",
     "ReportRollback": "Report the rollback",

@@ -6,7 +6,10 @@ exits with the container's exit code (ecspresso's `run`, aws-actions' run-task, 
 The task definition is the one a deployment of the spec would use: the family's latest
 revision when the spec renders to it, else a new revision (RegisterTaskDefinition, images
 pinned to their digests). The network is the service's, as its last successful deployment
-recorded it.
+recorded it. A service never deployed gets its task definition, log group and network
+first, from the workflow (a ``prepare`` run: locked, built and tagged as a deployment builds
+them, rolled back when it fails, recorded as PREPARED so the spec's key owns them): the first
+deployment reuses them, and deleting the service removes them as it removes the rest.
 
 RunTask is retried by botocore with the same clientToken (it fills one in), so a retried
 call starts no second task.
@@ -22,6 +25,7 @@ import argparse
 import shlex
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,13 +34,14 @@ from ecsdrop.aws.ecr import Ecr
 from ecsdrop.aws.ecs import Ecs
 from ecsdrop.aws.logs import Logs
 from ecsdrop.contract import recorded
+from ecsdrop.deploy.network import unchanged_network
 from ecsdrop.deploy.results import NetworkResult
 from ecsdrop.deploy.task_definition import task_definition_for
 from ecsdrop.errors import AwsError
 from ecsdrop.settings import InstallationSettings, from_environment
 from ecsdrop.spec import Guardrails, Installation, Spec, validate
 from ecsdrop.spec.render import Resources, RunRequest, container_log_stream, run_task_input
-from ecsdrop.states import SUCCEEDED, status_of
+from ecsdrop.states import PREPARED, SUCCEEDED, status_of
 from ecsdrop_cli.arguments import bounded, non_negative_number
 from ecsdrop_cli.deploy_commands import (
     EXIT_FAILED,
@@ -44,6 +49,10 @@ from ecsdrop_cli.deploy_commands import (
     EXIT_USAGE,
     checked_spec,
     find_stack,
+    follow,
+    spec_key,
+    start_run,
+    summary,
     user_name,
 )
 from ecsdrop_cli.stack import Stack, add_stack_options
@@ -56,7 +65,8 @@ def register(commands: Any) -> None:
         "run",
         help="run a one-off task of the spec (a migration, a script) and exit with its code",
         description="Run the spec's task definition once, as a Fargate task in the network "
-        "ecsdrop built for the service (deploy the service first). Waits for the task, prints "
+        "ecsdrop built for the service (built first, and owned by the service, when it was "
+        "never deployed). Waits for the task, prints "
         "the container's log lines, and exits with the container's exit code; 1 when the "
         "task could not start (ECS's stoppedReason is printed), 2 on a usage error.",
     )
@@ -181,13 +191,41 @@ def prepare(args: argparse.Namespace) -> Prepared | int:
     if container is None:
         names = ", ".join(c["name"] for c in spec.task_definition["containerDefinitions"])
         return _usage(f"--container {args.container}: the spec's containers are {names}")
-    network = deployed_network(stack, spec.name)
-    if network is None:
-        return _usage(
-            f"service {spec.name} has no network ecsdrop built yet: deploy it first "
-            f"(`ecsdrop submit {shown} --wait`), then run tasks in its network"
-        )
+    network = deployed_network(stack, spec) or prepared_network(stack, spec, checked.raw, args)
+    if isinstance(network, int):
+        return network
     return Prepared(stack, spec, installation, container, network)
+
+
+def prepared_network(
+    stack: Stack, spec: Spec, raw: bytes, args: argparse.Namespace
+) -> NetworkResult | int:
+    """The network of a service never deployed, built by the workflow with the task
+    definition and log group (as a deployment builds them, under the service's lock) and
+    recorded as the service's; or EXIT_FAILED."""
+    key = spec_key(stack, spec.name)
+    print(
+        f"service {spec.name} was never deployed: building its network and log group first "
+        f"(recorded under {key}; its first deployment reuses it)",
+        file=sys.stderr,
+    )
+    request = {
+        "prepare": {
+            "service": spec.name,
+            "specKey": key,
+            "spec": raw.decode("utf-8"),
+            "requester": user_name(),
+            "requestId": str(uuid.uuid4()),
+        }
+    }
+    execution = start_run(stack, "run", spec.name, request)
+    result = follow(stack, execution, spec.name, args.timeout, sys.stderr)
+    network = deployed_network(stack, spec)
+    if network is None:
+        print(summary(result), file=sys.stderr)
+        print(f"ecsdrop run: no network for {spec.name}: nothing was started", file=sys.stderr)
+        return EXIT_FAILED
+    return network
 
 
 def validated_for(stack: Stack, raw: bytes, shown: str) -> tuple[Spec, Installation] | int:
@@ -237,12 +275,17 @@ def chosen_container(spec: Spec, name: str | None) -> str | None:
     return str((essential or [containers[0]["name"]])[0])
 
 
-def deployed_network(stack: Stack, service: str) -> NetworkResult | None:
-    """The network the service's last successful deployment recorded."""
-    record = stack.store.get_state(service)
-    if record is None or status_of(record) != SUCCEEDED:
+def deployed_network(stack: Stack, spec: Spec) -> NetworkResult | None:
+    """The network the service's last successful deployment recorded, or the one prepared
+    for its tasks when the spec still plans it."""
+    record = stack.store.get_state(spec.name)
+    if record is None:
         return None
-    return recorded(NetworkResult, record.get("network"))
+    if status_of(record) == SUCCEEDED:
+        return recorded(NetworkResult, record.get("network"))
+    if status_of(record) == PREPARED:
+        return unchanged_network(spec, record)
+    return None
 
 
 @dataclass

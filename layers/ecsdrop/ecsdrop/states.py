@@ -20,13 +20,17 @@ DELETE_FAILED = "DELETE_FAILED"
 PLANNED = "PLANNED"
 # a scheduled job's run (a task its schedule started) that exited non-zero or did not start
 RUN_FAILED = "RUN_FAILED"
+# the network `ecsdrop run` built for a service never deployed, recorded as the service's;
+# published on the bus, not posted in chat (nothing runs in it yet)
+PREPARED = "PREPARED"
 # not announced: a run that had nothing to do, and the status object while a run holds the lock
 NOOP = "NOOP"
 IN_PROGRESS = "IN_PROGRESS"
 
 # Of a service record's states, those whose spec key still owns the service's name (a failed
-# deletion may be retried by its owner).
-OWNING_STATES = frozenset({SUCCEEDED, DELETE_FAILED})
+# deletion may be retried by its owner, and a prepared network is deleted by the key that
+# will deploy the service).
+OWNING_STATES = frozenset({SUCCEEDED, DELETE_FAILED, PREPARED})
 
 
 def status_of(record: Mapping[str, Any]) -> str:

@@ -130,7 +130,7 @@ def no_faults_after(pipeline: Pipeline) -> Iterator[None]:
 
 def _concerns(started: dict[str, Any], service: str) -> bool:
     key = ((started.get("detail") or {}).get("object") or {}).get("key", "")
-    request = started.get("redeploy") or started.get("delete") or {}
+    request = started.get("redeploy") or started.get("delete") or started.get("prepare") or {}
     return bool(
         request.get("service") == service or key.rsplit("/", 1)[-1].split(".")[0] == service
     )

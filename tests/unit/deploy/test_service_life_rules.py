@@ -10,9 +10,12 @@ import pytest
 
 from ecsdrop.deploy.diff import Section
 from ecsdrop.deploy.load import owner_key, service_name_near, service_name_of, source_of
+from ecsdrop.deploy.lock import prepare_skip_reason
 from ecsdrop.deploy.service import restorable_settings, running_desired_count
-from ecsdrop.deploy.state import DELETE, DEPLOY
+from ecsdrop.deploy.state import DELETE, DEPLOY, PREPARE, Deployment, WorkflowState
 from ecsdrop.spec import load_spec
+from ecsdrop.spec.model import digest_of
+from ecsdrop.spec.render import network_plan
 from tests.support.template import ROOT
 
 
@@ -90,12 +93,80 @@ def test_a_key_names_its_service_strictly_or_as_a_hint_for_reports(
         ({"status": "DELETE_FAILED", "specKey": "specs/web.yaml"}, "specs/web.yaml"),
         ({"status": "DELETED", "specKey": "specs/web.yaml"}, None),
         ({"status": "RETAINED", "specKey": "specs/web.yaml"}, None),
+        ({"status": "PREPARED", "specKey": "specs/web.yaml"}, "specs/web.yaml"),
     ],
 )
 def test_the_owner_key_is_the_key_of_what_runs_until_the_service_ends(
     record: dict[str, Any] | None, owner: str | None
 ) -> None:
     assert owner_key(record) == owner
+
+
+def test_a_prepare_request_carries_its_spec_for_the_key_that_will_own_the_service() -> None:
+    source = source_of(
+        {
+            "prepare": {
+                "service": "web",
+                "specKey": "specs/web.yaml",
+                "spec": "service:\n  name: web\n",
+                "requester": "ana",
+                "requestId": "r-1",
+            }
+        }
+    )
+
+    assert (source.action, source.key, source.version_id) == (PREPARE, "specs/web.yaml", None)
+    assert source.body == b"service:\n  name: web\n"
+    assert source.trigger == {"type": "run", "requester": "ana", "requestId": "r-1"}
+
+
+def _prepare_state() -> WorkflowState:
+    spec = scaled_spec()
+    deployment = Deployment(
+        id="run-1",
+        execution_arn="arn:aws:states:us-east-1:123456789012:execution:deploy:run-1",
+        service=spec.name,
+        cluster=spec.cluster,
+        started_at="2026-12-03T10:00:00Z",
+        spec_key="specs/scorekeep.yaml",
+        spec_version_id=None,
+        spec_digest=spec.digest,
+        trigger={"type": "run"},
+        action=PREPARE,
+    )
+    return WorkflowState(deployment=deployment, spec=spec)
+
+
+def _network(plan_digest: str) -> dict[str, Any]:
+    return {
+        "mode": "managed",
+        "vpcId": "vpc-1",
+        "vpcCidr": "10.0.0.0/16",
+        "availabilityZones": ["us-east-1a", "us-east-1b"],
+        "publicSubnetIds": ["subnet-1", "subnet-2"],
+        "privateSubnetIds": ["subnet-3", "subnet-4"],
+        "natGatewayIds": ["nat-1"],
+        "securityGroups": {"tasks": "sg-1", "loadBalancer": "sg-2"},
+        "taskSubnetIds": ["subnet-3", "subnet-4"],
+        "taskSecurityGroupIds": ["sg-1"],
+        "assignPublicIp": "DISABLED",
+        "planDigest": plan_digest,
+    }
+
+
+def test_a_network_for_tasks_is_built_only_when_the_service_has_none_that_fits() -> None:
+    state = _prepare_state()
+    same = digest_of(network_plan(state.spec))
+
+    assert prepare_skip_reason(state, None) is None  # never deployed: build it
+    assert prepare_skip_reason(state, {"status": "ROLLED_BACK"}) is None
+    assert prepare_skip_reason(state, {"status": "RETAINED"}) is None
+    deployed = {"status": "SUCCEEDED", "network": _network("other")}
+    assert "is deployed" in str(prepare_skip_reason(state, deployed))
+    prepared = {"status": "PREPARED", "network": _network(same)}
+    assert "prepared already" in str(prepare_skip_reason(state, prepared))
+    # the spec now plans another network: build (or find by its tags) what it plans
+    assert prepare_skip_reason(state, {"status": "PREPARED", "network": _network("x")}) is None
 
 
 def test_an_update_of_an_autoscaled_service_keeps_the_count_it_was_scaled_to() -> None:

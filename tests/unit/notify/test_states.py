@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from ecsdrop.notify.message import announcement_of
 from ecsdrop.notify.states import ALL_STATES, FAILURE_STATES, STYLES
 from ecsdrop.spec import validate
 from ecsdrop.spec.schema import load_schema
@@ -58,3 +59,12 @@ def test_a_state_the_notifier_does_not_know_is_refused_by_the_spec() -> None:
 
 def test_only_the_failed_deletion_among_the_new_states_is_a_failure() -> None:
     assert {s for s in NEW_STATES if s in FAILURE_STATES} == {"DELETE_FAILED"}
+
+
+def test_a_network_prepared_for_a_task_is_published_but_never_posted() -> None:
+    """PREPARED (`ecsdrop run` before the first deployment) has no STARTED before it: a post
+    would announce a service that does not run. A spec cannot ask for it."""
+    assert announcement_of({"state": "PREPARED", "service": "web"}) is None
+    assert "PREPARED" not in ALL_STATES
+    validation = validate(spec_with(states=["PREPARED"]), "web.json")
+    assert [p.path for p in validation.problems] == [("notifications", "states", 0)]

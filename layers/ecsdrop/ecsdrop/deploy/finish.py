@@ -42,6 +42,7 @@ from ecsdrop.states import (
     DELETED,
     IN_PROGRESS,
     NOOP,
+    PREPARED,
     RETAINED,
     STARTED,
     SUCCEEDED,
@@ -100,6 +101,39 @@ class Reporter:
         self.store.put_state(deployment.service, current)
         self.store.set_triggers(deployment.service, state.spec.triggers)
         return self._finish(state, _detail(state, SUCCEEDED, self.region))
+
+    def prepared(self, state: WorkflowState) -> Report:
+        """Record the task definition, log group and network `ecsdrop run` needs as the
+        service's (its key owns them, deleting the service removes them), free the lock,
+        publish PREPARED. No ECR push redeploys a service that was never deployed: the
+        triggers stay empty."""
+        deployment = state.deployment
+        task = state.steps.done(TaskDefinitionResult)
+        network = state.steps.done(NetworkResult)
+        current: dict[str, Any] = {
+            "status": PREPARED,
+            "service": deployment.service,
+            "cluster": deployment.cluster,
+            "deploymentId": deployment.id,
+            "specKey": deployment.spec_key,
+            "specVersionId": None,
+            "specDigest": deployment.spec_digest,
+            "taskDefinitionArn": task.task_definition_arn,
+            "images": task.images,
+            "logGroupDigest": task.log_group_digest,
+            "network": network.to_json(),
+            "triggers": [],
+            "spec": state.spec.to_json(),
+            "updatedAt": now_iso(),
+        }
+        self.store.put_state(deployment.service, current)
+        detail = _detail(state, PREPARED, self.region)
+        detail["network"] = {
+            "vpcId": network.vpc_id,
+            "taskSubnetIds": list(network.task_subnet_ids),
+            "taskSecurityGroupIds": list(network.task_security_group_ids),
+        }
+        return self._finish(state, detail)
 
     def no_op(self, state: WorkflowState) -> Report:
         """Nothing to deploy (a duplicate event, a superseded upload): free the lock quietly."""
@@ -438,6 +472,8 @@ def conclude(payload: dict[str, Any], reporter: Reporter) -> Report:
         return reporter.succeeded(state)
     if outcome == NOOP:
         return reporter.no_op(state)
+    if outcome == PREPARED:
+        return reporter.prepared(state)
     if outcome == DELETE:
         return reporter.ended(state, state.teardown, state.error)
     return reporter.failed(

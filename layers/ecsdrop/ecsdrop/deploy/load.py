@@ -1,8 +1,10 @@
 """Load & validate: read the spec at its exact version, validate it, start the deployment.
 
-Four things start a run: an S3 "Object Created" event for ``specs/<service>.yaml`` (deploy),
+Five things start a run: an S3 "Object Created" event for ``specs/<service>.yaml`` (deploy),
 an S3 "Object Deleted" event for it (the service's end), and the requests ecsdrop itself
-sends: ``redeploy`` (an ECR push, ``ecsdrop rollback``) and ``delete`` (``ecsdrop delete``).
+sends: ``redeploy`` (an ECR push, ``ecsdrop rollback``), ``delete`` (``ecsdrop delete``) and
+``prepare`` (``ecsdrop run`` of a service never deployed: its network, from the spec in the
+request, since the spec is not uploaded; the key is the one that will own the service).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from ecsdrop.aws.bucket import SpecBucket
 from ecsdrop.aws.store import StateStore
 from ecsdrop.deploy.results import Ignored
-from ecsdrop.deploy.state import DELETE, DEPLOY, Deployment, WorkflowState
+from ecsdrop.deploy.state import DELETE, DEPLOY, PREPARE, Deployment, WorkflowState
 from ecsdrop.errors import LockHeldError, SpecError
 from ecsdrop.spec import Guardrails, Installation, Spec, validate
 from ecsdrop.spec.problems import Problem
@@ -39,6 +41,7 @@ class SpecSource:
     image_overrides: dict[str, str] = field(default_factory=dict)
     action: str = DEPLOY
     rollback_to: str | None = None
+    body: bytes | None = None  # a prepare request's spec (no object in the bucket)
 
 
 def source_of(event: dict[str, Any]) -> SpecSource:
@@ -51,6 +54,22 @@ def source_of(event: dict[str, Any]) -> SpecSource:
             trigger=dict(request.get("trigger") or {"type": "redeploy"}),
             image_overrides=dict(request.get("imageOverrides") or {}),
             rollback_to=request.get("rollbackTo"),
+        )
+    if "prepare" in event:
+        request = event["prepare"]
+        # its own id: a second `ecsdrop run` meanwhile waits for this one's network instead
+        # of passing as a duplicate delivery of it
+        trigger = {
+            "type": "run",
+            "requester": request.get("requester"),
+            "requestId": request.get("requestId"),
+        }
+        return SpecSource(
+            key=request["specKey"],
+            version_id=None,
+            trigger=trigger,
+            action=PREPARE,
+            body=str(request["spec"]).encode(),
         )
     if "delete" in event:
         request = event["delete"]
@@ -115,11 +134,16 @@ def load(
         return _load_deletion(source, name, execution, store)
     if name is None:
         raise SpecError([Problem((), KEY_RULE)], source.key)
-    try:
-        obj = bucket.read(source.key, source.version_id, guardrails.max_spec_bytes)
-    except SpecError as e:  # refused on its size before it was read: say which file
-        raise SpecError(e.problems, source.key) from None
-    validation = validate(obj.body, source.key, guardrails, installation)
+    if source.body is not None:
+        obj = None
+        body = source.body  # the guardrail on its size applies as it parses
+    else:
+        try:
+            obj = bucket.read(source.key, source.version_id, guardrails.max_spec_bytes)
+        except SpecError as e:  # refused on its size before it was read: say which file
+            raise SpecError(e.problems, source.key) from None
+        body = obj.body
+    validation = validate(body, source.key, guardrails, installation)
     if validation.spec is None:
         raise SpecError(validation.errors, source.key)
     spec = validation.spec
@@ -129,6 +153,10 @@ def load(
             source.key,
         )
     spec = with_images(spec, source.image_overrides)
+    if obj is None:
+        return WorkflowState(
+            deployment=_deployment(execution, spec, source, None, source.trigger), spec=spec
+        )
     trigger = {**source.trigger, "uploader": obj.uploader} if obj.uploader else source.trigger
     deployment = _deployment(execution, spec, source, obj.version_id, trigger)
     return WorkflowState(deployment=deployment, spec=spec)

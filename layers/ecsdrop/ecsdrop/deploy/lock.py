@@ -15,11 +15,12 @@ from ecsdrop.aws.bucket import SpecBucket
 from ecsdrop.aws.store import StateStore
 from ecsdrop.deploy.finish import Reporter
 from ecsdrop.deploy.load import owner_key
+from ecsdrop.deploy.network import unchanged_network
 from ecsdrop.deploy.ownership import Ownership
 from ecsdrop.deploy.results import CaughtError, LockResult
 from ecsdrop.deploy.state import Deployment, WorkflowState
 from ecsdrop.errors import LockHeldError, OwnershipError
-from ecsdrop.states import SUCCEEDED
+from ecsdrop.states import PREPARED, SUCCEEDED, status_of
 
 # The lock outlives the rollout deadline by the time the other steps may take, so a
 # crashed run frees the service on its own, never in the middle of a live one.
@@ -56,6 +57,8 @@ def begin(
     result = LockResult(acquired=True, noop=False, reason=None, previous=previous)
     if deployment.deletes:
         reason = deletion_skip_reason(deployment, previous)
+    elif deployment.prepares:
+        reason = prepare_skip_reason(state, previous)
     else:
         reason = skip_reason(deployment, previous, bucket)
     if reason is not None:
@@ -66,7 +69,8 @@ def begin(
         refused = ownership.refusal(state, previous)
         if refused is not None:
             return replace(result, refused=CaughtError(OwnershipError.__name__, refused))
-    reporter.started(state, previous)
+    if not deployment.prepares:  # a network for a task is recorded, not announced in chat
+        reporter.started(state, previous)
     return result
 
 
@@ -95,6 +99,17 @@ def skip_reason(
         )
     ):
         return f"superseded: a newer version of {deployment.spec_key} was uploaded"
+    return None
+
+
+def prepare_skip_reason(state: WorkflowState, previous: dict[str, Any] | None) -> str | None:
+    """Why `ecsdrop run` needs no network built (the service has one), or None."""
+    service = state.deployment.service
+    status = status_of(previous) if previous is not None else None
+    if status == SUCCEEDED:
+        return f"service {service} is deployed: its tasks run in its network"
+    if status == PREPARED and unchanged_network(state.spec, previous or {}) is not None:
+        return f"the network of {service} is prepared already"
     return None
 
 

@@ -19,6 +19,7 @@ from ecsdrop.states import SUCCEEDED, status_of
 
 DEPLOY = "deploy"
 DELETE = "delete"
+PREPARE = "prepare"  # `ecsdrop run` before the first deployment: the network only
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,18 @@ class Deployment(JsonModel):
     spec_digest: str
     trigger: dict[str, Any]
     image_overrides: dict[str, str] = field(default_factory=dict)
-    action: str = DEPLOY  # or DELETE: the spec was deleted, the service's end
+    # or DELETE: the spec was deleted, the service's end; or PREPARE: the network for a task
+    action: str = DEPLOY
     # a rollback: the revision to deploy again (reused when the spec renders to it)
     rollback_to: str | None = None
 
     @property
     def deletes(self) -> bool:
         return self.action == DELETE
+
+    @property
+    def prepares(self) -> bool:
+        return self.action == PREPARE
 
     @property
     def request_digest(self) -> str:
