@@ -33,15 +33,13 @@ from typing import Any
 from ecsdrop.aws.ecr import Ecr
 from ecsdrop.aws.ecs import Ecs
 from ecsdrop.aws.logs import Logs
-from ecsdrop.contract import recorded
-from ecsdrop.deploy.network import unchanged_network
+from ecsdrop.deploy.network import task_network
 from ecsdrop.deploy.results import NetworkResult
 from ecsdrop.deploy.task_definition import task_definition_for
 from ecsdrop.errors import AwsError
 from ecsdrop.settings import InstallationSettings, from_environment
 from ecsdrop.spec import Guardrails, Installation, Spec, validate
 from ecsdrop.spec.render import Resources, RunRequest, container_log_stream, run_task_input
-from ecsdrop.states import PREPARED, SUCCEEDED, status_of
 from ecsdrop_cli.arguments import bounded, non_negative_number
 from ecsdrop_cli.deploy_commands import (
     EXIT_FAILED,
@@ -276,16 +274,8 @@ def chosen_container(spec: Spec, name: str | None) -> str | None:
 
 
 def deployed_network(stack: Stack, spec: Spec) -> NetworkResult | None:
-    """The network the service's last successful deployment recorded, or the one prepared
-    for its tasks when the spec still plans it."""
-    record = stack.store.get_state(spec.name)
-    if record is None:
-        return None
-    if status_of(record) == SUCCEEDED:
-        return recorded(NetworkResult, record.get("network"))
-    if status_of(record) == PREPARED:
-        return unchanged_network(spec, record)
-    return None
+    """The network the service's tasks run in, as its record says (None: none yet)."""
+    return task_network(spec, stack.store.get_state(spec.name))
 
 
 @dataclass

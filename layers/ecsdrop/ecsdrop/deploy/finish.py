@@ -77,26 +77,10 @@ class Reporter:
         if service is None and schedule is None:
             state.steps.done(ServiceResult)  # the ContractError: neither step ran
         current = {
-            "status": SUCCEEDED,
-            "service": deployment.service,
-            "cluster": deployment.cluster,
-            "deploymentId": deployment.id,
-            "specKey": deployment.spec_key,
-            "specVersionId": deployment.spec_version_id,
-            "specDigest": deployment.spec_digest,
-            "taskDefinitionArn": task.task_definition_arn,
-            "images": task.images,
-            "logGroupDigest": task.log_group_digest,
+            **_service_record(state, SUCCEEDED, task),
             "serviceArn": service.service_arn if service else None,
             "scheduleArn": schedule.schedule_arn if schedule else None,
-            # what the next run reuses when the spec plans the same (no EC2 or ELB call)
-            "network": state.steps.done(NetworkResult).to_json(),
             "loadBalancer": state.steps.done(LoadBalancerResult).to_json(),
-            "triggers": state.spec.triggers,
-            # the complete spec that runs (images as deployed): what diff compares with, and
-            # what deleting the spec tears down by
-            "spec": state.spec.to_json(),
-            "updatedAt": now_iso(),
         }
         self.store.put_state(deployment.service, current)
         self.store.set_triggers(deployment.service, state.spec.triggers)
@@ -110,22 +94,7 @@ class Reporter:
         deployment = state.deployment
         task = state.steps.done(TaskDefinitionResult)
         network = state.steps.done(NetworkResult)
-        current: dict[str, Any] = {
-            "status": PREPARED,
-            "service": deployment.service,
-            "cluster": deployment.cluster,
-            "deploymentId": deployment.id,
-            "specKey": deployment.spec_key,
-            "specVersionId": None,
-            "specDigest": deployment.spec_digest,
-            "taskDefinitionArn": task.task_definition_arn,
-            "images": task.images,
-            "logGroupDigest": task.log_group_digest,
-            "network": network.to_json(),
-            "triggers": [],
-            "spec": state.spec.to_json(),
-            "updatedAt": now_iso(),
-        }
+        current = {**_service_record(state, PREPARED, task), "triggers": []}
         self.store.put_state(deployment.service, current)
         detail = _detail(state, PREPARED, self.region)
         detail["network"] = {
@@ -322,6 +291,33 @@ class Reporter:
             logger.error(f"could not {what}", extra={"error": str(e)})
             return f"could not {what}: {e}"
         return None
+
+
+def _service_record(
+    state: WorkflowState, status: str, task: TaskDefinitionResult
+) -> dict[str, Any]:
+    """The service's state item as a run that ends well leaves it: what runs (or, PREPARED,
+    what a task of it runs in), from which spec."""
+    deployment = state.deployment
+    return {
+        "status": status,
+        "service": deployment.service,
+        "cluster": deployment.cluster,
+        "deploymentId": deployment.id,
+        "specKey": deployment.spec_key,
+        "specVersionId": deployment.spec_version_id,
+        "specDigest": deployment.spec_digest,
+        "taskDefinitionArn": task.task_definition_arn,
+        "images": task.images,
+        "logGroupDigest": task.log_group_digest,
+        # what the next run reuses when the spec plans the same (no EC2 call)
+        "network": state.steps.done(NetworkResult).to_json(),
+        "triggers": state.spec.triggers,
+        # the complete spec that runs (images as deployed): what diff compares with, and
+        # what deleting the spec tears down by
+        "spec": state.spec.to_json(),
+        "updatedAt": now_iso(),
+    }
 
 
 def _reported(detail: dict[str, Any], failures: list[str]) -> Report:

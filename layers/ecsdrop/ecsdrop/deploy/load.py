@@ -153,12 +153,9 @@ def load(
             source.key,
         )
     spec = with_images(spec, source.image_overrides)
-    if obj is None:
-        return WorkflowState(
-            deployment=_deployment(execution, spec, source, None, source.trigger), spec=spec
-        )
-    trigger = {**source.trigger, "uploader": obj.uploader} if obj.uploader else source.trigger
-    deployment = _deployment(execution, spec, source, obj.version_id, trigger)
+    uploader, version_id = (obj.uploader, obj.version_id) if obj else (None, None)
+    trigger = {**source.trigger, "uploader": uploader} if uploader else source.trigger
+    deployment = _deployment(execution, spec, source, version_id, trigger)
     return WorkflowState(deployment=deployment, spec=spec)
 
 

@@ -15,12 +15,12 @@ from ecsdrop.aws.bucket import SpecBucket
 from ecsdrop.aws.store import StateStore
 from ecsdrop.deploy.finish import Reporter
 from ecsdrop.deploy.load import owner_key
-from ecsdrop.deploy.network import unchanged_network
+from ecsdrop.deploy.network import task_network
 from ecsdrop.deploy.ownership import Ownership
 from ecsdrop.deploy.results import CaughtError, LockResult
 from ecsdrop.deploy.state import Deployment, WorkflowState
 from ecsdrop.errors import LockHeldError, OwnershipError
-from ecsdrop.states import PREPARED, SUCCEEDED, status_of
+from ecsdrop.states import SUCCEEDED, status_of
 
 # The lock outlives the rollout deadline by the time the other steps may take, so a
 # crashed run frees the service on its own, never in the middle of a live one.
@@ -104,13 +104,12 @@ def skip_reason(
 
 def prepare_skip_reason(state: WorkflowState, previous: dict[str, Any] | None) -> str | None:
     """Why `ecsdrop run` needs no network built (the service has one), or None."""
+    if task_network(state.spec, previous) is None:
+        return None
     service = state.deployment.service
-    status = status_of(previous) if previous is not None else None
-    if status == SUCCEEDED:
+    if status_of(previous or {}) == SUCCEEDED:
         return f"service {service} is deployed: its tasks run in its network"
-    if status == PREPARED and unchanged_network(state.spec, previous or {}) is not None:
-        return f"the network of {service} is prepared already"
-    return None
+    return f"the network of {service} is prepared already"
 
 
 def deletion_skip_reason(deployment: Deployment, previous: dict[str, Any] | None) -> str | None:

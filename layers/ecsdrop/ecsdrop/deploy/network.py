@@ -20,6 +20,7 @@ from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.errors import NetworkError, NotFoundError
 from ecsdrop.spec.model import Spec, digest_of
 from ecsdrop.spec.render import TAG_ROLE, TAG_SERVICE, network_plan
+from ecsdrop.states import PREPARED, SUCCEEDED, status_of
 
 
 def unchanged_network(spec: Spec, deployed: dict[str, Any]) -> NetworkResult | None:
@@ -27,6 +28,18 @@ def unchanged_network(spec: Spec, deployed: dict[str, Any]) -> NetworkResult | N
     previous = recorded(NetworkResult, deployed.get("network"))
     if previous is not None and previous.plan_digest == digest_of(network_plan(spec)):
         return previous
+    return None
+
+
+def task_network(spec: Spec, record: dict[str, Any] | None) -> NetworkResult | None:
+    """Where a one-off task of the spec runs: the network the service's last successful
+    deployment recorded, or the one prepared for its tasks while the spec still plans it
+    (None: `ecsdrop run` has the workflow build one first)."""
+    status = status_of(record) if record is not None else None
+    if status == SUCCEEDED:
+        return recorded(NetworkResult, (record or {}).get("network"))
+    if status == PREPARED:
+        return unchanged_network(spec, record or {})
     return None
 
 
