@@ -24,6 +24,7 @@ from localcloud.clock import Clock, Profile, profile_named
 from localcloud.ec2 import Ec2Emulation
 from localcloud.ecr import install_push_events
 from localcloud.ecs import EcsServices
+from localcloud.ecs_roles import EcsRoles
 from localcloud.elbv2 import Elbv2Emulation, TargetHealth
 from localcloud.errors import LocalCloudError
 from localcloud.events import EventRouter
@@ -187,6 +188,7 @@ class LocalCloud:
         targets = TargetHealth(self._clock)
         targets.install(self._patcher)
         self._ecs = EcsServices(self._router, self._faults, self._clock, targets)
+        self._ecs.roles = EcsRoles(self.client, sessions, authorizer if self._iam else None)
         self._ecs.install(self._patcher)
         install_engine_patches(self._patcher, self._time_scale)
         self._scheduler = SchedulerEmulation(

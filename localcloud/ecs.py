@@ -46,7 +46,9 @@ from moto.core.responses import ActionResult
 from moto.ecs.exceptions import (
     ClusterNotFoundException,
     EcsClientException,
+    ECSException,
     InvalidParameterException,
+    ServiceNotFoundException,
     TaskDefinitionNotFoundException,
 )
 from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
@@ -54,6 +56,16 @@ from moto.ecs.responses import DESCRIBE_TASKS_TAGS, EC2ContainerServiceResponse
 
 from localcloud.clock import Clock
 from localcloud.ec2 import security_group_exists, subnet_exists
+from localcloud.ecs_deployments import (
+    PROGRESSIVE,
+    ConfigurationError,
+    Roles,
+    Rollout,
+    ServiceDeployment,
+    ServiceDeployments,
+    check_configuration,
+    lanes_of,
+)
 from localcloud.ecs_tasks import STARTING, FargateTask, FargateTasks
 from localcloud.elbv2 import (
     PASSING,
@@ -81,6 +93,10 @@ DEFAULT_DEPLOYMENT_CONFIGURATION: dict[str, Any] = {
     "maximumPercent": 200,
     "minimumHealthyPercent": 100,
 }
+
+
+class ServiceDeploymentNotFoundException(ECSException):
+    code = "ServiceDeploymentNotFoundException"
 
 
 def _now() -> datetime:
@@ -116,6 +132,8 @@ class _Deployment:
     backoff: float = 0.0  # simulated seconds until the next launch after a failure
     next_launch: float = 0.0  # time.monotonic() before which nothing is launched
     throttled_once: bool = False
+    groups: dict[str, str] = field(default_factory=dict)  # service's group -> the tasks' own
+    rollout: Rollout | None = None  # BLUE_GREEN, LINEAR, CANARY
 
 
 @dataclass
@@ -144,6 +162,9 @@ class EcsServices:
         self._by_target: dict[tuple[str, str], FargateTask] = {}  # (group ARN, ip) -> task
         self._by_ip: dict[str, FargateTask] = {}
         self._service_of: dict[str, str] = {}  # task id -> service ARN
+        self.deployments = ServiceDeployments()
+        self.roles: Roles | None = None  # set by the cloud: what ECS does as a service's role
+        self.lock = self._lock
         self.tasks = FargateTasks(
             clock,
             faults,
@@ -212,14 +233,50 @@ class EcsServices:
         state = self._state(service)
         deployment = self._new_deployment(service, task_definition, rollback_of)
         fault = self._faults.take_rollout_fault(service.cluster_name, service.name)
-        state.deployments[deployment["id"]] = _Deployment(deployment["id"], fault=fault)
+        info = _Deployment(deployment["id"], fault=fault)
+        state.deployments[deployment["id"]] = info
         if rollback_of is not None:
             state.rollback_ids.add(deployment["id"])
+        rolled_back = self._record_of(service)
         previous = [{**old, "status": "ACTIVE"} for old in service.deployments]
+        for old in previous:
+            self._supersede(old["id"])
         service.deployments = [deployment, *previous]
         service.task_definition = task_definition
+        configuration = service.deployment_configuration or DEFAULT_DEPLOYMENT_CONFIGURATION
+        if rollback_of is not None and rolled_back is not None:
+            self.deployments.alias(deployment["id"], rolled_back)
+        else:
+            record = self.deployments.start(
+                service, deployment["id"], task_definition, configuration
+            )
+            record.breaker_threshold = breaker_threshold(int(service.desired_count or 0))
+            if configuration.get("strategy") in PROGRESSIVE:
+                info.rollout = self._rollout(service, record, has_blue=bool(previous))
+                info.groups = info.rollout.group_map()
         self._emit(service, "SERVICE_DEPLOYMENT_IN_PROGRESS", deployment)
+        if info.rollout is not None:
+            info.rollout.start()
         self._reconcile(service)
+
+    def _rollout(self, service: Any, record: ServiceDeployment, has_blue: bool) -> Rollout:
+        lanes = lanes_of(service._account_id, service.region_name, service.load_balancers or [])
+        rollout = Rollout(self, self._clock, service, record, lanes, self.roles, has_blue)
+        self.deployments.rollouts[record.deployment_id] = rollout
+        return rollout
+
+    def _record_of(self, service: Any) -> ServiceDeployment | None:
+        """The service deployment of the service's primary deployment."""
+        primary = service.deployments[0] if service.deployments else None
+        return self.deployments.by_id(primary["id"]) if primary else None
+
+    def _supersede(self, deployment_id: str) -> None:
+        """A newer deployment replaces one still in progress: it stops where it is."""
+        record = self.deployments.by_id(deployment_id)
+        if record is not None and record.status == "IN_PROGRESS":
+            record.touch(
+                status="STOPPED", status_reason="A newer deployment started.", stopped_at=_now()
+            )
 
     def _new_deployment(
         self, service: Any, task_definition: str, rollback_of: str | None
@@ -269,6 +326,9 @@ class EcsServices:
         mine = [task for task in state.tasks if task.started_by == primary["id"]]
         alive = [task for task in mine if task.desired_status == "RUNNING"]
         healthy = [task for task in alive if self._healthy(service, task)]
+        if info.rollout is not None:
+            self._reconcile_rollout(service, primary, info, alive, len(healthy), desired)
+            return
         if primary["rolloutState"] != "FAILED":
             if len(alive) > desired:  # scaled in
                 for task in sorted(alive, key=lambda item: item.status == "RUNNING")[
@@ -282,6 +342,100 @@ class EcsServices:
         self._stop_old(service, primary, len(healthy), desired)
         self._refresh_counts(service)
         self._maybe_complete(service, primary, healthy, desired)
+
+    def _reconcile_rollout(  # noqa: PLR0917 - the scheduler's counts, passed on
+        self,
+        service: Any,
+        primary: dict[str, Any],
+        info: _Deployment,
+        alive: list[FargateTask],
+        healthy: int,
+        desired: int,
+    ) -> None:
+        """A blue/green, linear or canary deployment: the rollout decides when to launch and
+        when the old tasks go; the scheduler launches and counts."""
+        rollout = info.rollout
+        assert rollout is not None
+        if rollout.launching and len(alive) < desired:
+            self._launch(service, primary, info, desired - len(alive))
+        self._refresh_counts(service)
+        others = [
+            task
+            for task in self._state(service).tasks
+            if task.started_by != primary["id"] and task.status != "STOPPED"
+        ]
+        still = [task for task in self._state(service).tasks if task.started_by == primary["id"]]
+        green_left = sum(1 for task in still if task.status != "STOPPED")
+        rollout.reconciled(healthy, green_left, desired, len(others))
+
+    # -- what a rollout asks of the scheduler (localcloud/ecs_deployments.py) ------------------
+
+    def reconcile(self, service: Any) -> None:
+        self._reconcile(service)
+
+    def stop_tasks(self, service: Any, deployment_id: str | None, reason: str) -> None:
+        primary = service.deployments[0]["id"] if service.deployments else None
+        stopping = [
+            task
+            for task in self._state(service).tasks
+            if task.desired_status == "RUNNING"
+            and (
+                task.started_by == deployment_id
+                if deployment_id is not None
+                else task.started_by != primary
+            )
+        ]
+        for task in stopping:
+            self._stop(service, task, reason)
+        if stopping:
+            names = " ".join(f"(task {task.id})" for task in stopping)
+            self._record(
+                service,
+                f"(service {service.name}) has stopped {len(stopping)} running tasks: {names}.",
+            )
+
+    def rollout_completed(self, service: Any, rollout: Rollout) -> None:
+        primary = service.deployments[0]
+        self._complete(service, primary)
+
+    def rollout_failed(self, service: Any, rollout: Rollout, reason: str) -> None:
+        primary = next(
+            (item for item in service.deployments if item["id"] == rollout.deployment_id), None
+        )
+        if primary is None:
+            return
+        failed = {
+            **primary,
+            "rolloutState": "FAILED",
+            "rolloutStateReason": reason,
+            "updatedAt": _now(),
+        }
+        _replace(service, failed)
+        self._record(
+            service,
+            f"(service {service.name}) (deployment {failed['id']}) deployment failed: {reason}",
+        )
+        self._emit(service, "SERVICE_DEPLOYMENT_FAILED", failed)
+
+    def rollout_rolled_back(self, service: Any, rollout: Rollout) -> None:
+        state = self._state(service)
+        rest = [item for item in service.deployments if item["id"] != rollout.deployment_id]
+        if not rest:
+            return
+        restored = {**rest[0], "status": "PRIMARY", "updatedAt": _now()}
+        service.deployments = [restored]
+        service.task_definition = restored["taskDefinition"]
+        state.tasks = [task for task in state.tasks if task.status != "STOPPED"]
+        self._refresh_counts(service)
+        self.deployments.settle(service, restored["id"])
+        self._record(
+            service,
+            f"(service {service.name}) (deployment {rollout.deployment_id}) rolled back to "
+            f"(deployment {restored['id']}).",
+        )
+
+    def record(self, service: Any, message: str) -> None:
+        self._record(service, message)
 
     def _launch(
         self, service: Any, deployment: dict[str, Any], info: _Deployment, count: int
@@ -362,6 +516,10 @@ class EcsServices:
             task.started_by != primary["id"] and task.status != "STOPPED" for task in state.tasks
         ):
             return  # old tasks still draining
+        self._complete(service, primary)
+
+    def _complete(self, service: Any, primary: dict[str, Any]) -> None:
+        state = self._state(service)
         completed = {
             **primary,
             "rolloutState": "COMPLETED",
@@ -372,6 +530,13 @@ class EcsServices:
         self._refresh_counts(service)
         completed = service.deployments[0]
         state.last_completed = (completed["id"], completed["taskDefinition"])
+        record = self.deployments.by_id(completed["id"])
+        if record is not None:
+            if record.status == "IN_PROGRESS":
+                record.touch(status="SUCCESSFUL", finished_at=_now())
+            elif record.status == "ROLLBACK_IN_PROGRESS":
+                record.touch(status="ROLLBACK_SUCCESSFUL", finished_at=_now())
+            self.deployments.settle(service, completed["id"])
         state.tasks = [task for task in state.tasks if task.status != "STOPPED"]
         self._record(
             service,
@@ -389,6 +554,9 @@ class EcsServices:
             return  # the breaker has tripped; nothing more to count
         info = self._state(service).deployments[primary["id"]]
         info.failed += 1
+        record = self.deployments.by_id(primary["id"])
+        if record is not None:
+            record.touch(breaker_failures=info.failed)
         primary = {**primary, "failedTasks": info.failed, "updatedAt": _now()}
         _replace(service, primary)
         profile = self._clock.profile
@@ -431,10 +599,30 @@ class EcsServices:
         )
         self._emit(service, "SERVICE_DEPLOYMENT_FAILED", failed)
         is_rollback = failed["id"] in state.rollback_ids
+        record = self.deployments.by_id(failed["id"])
         if breaker.get("rollback") and not is_rollback and state.last_completed is not None:
-            backend = ecs_backends[service._account_id][service.region_name]
-            rollback_id, task_definition = state.last_completed
-            self._start_deployment(backend, service, task_definition, rollback_of=rollback_id)
+            self._roll_back_rolling(service, record, _CIRCUIT_BREAKER_REASON)
+        elif record is not None:
+            status = "ROLLBACK_FAILED" if is_rollback else "STOPPED"
+            record.touch(status=status, status_reason=_CIRCUIT_BREAKER_REASON, stopped_at=_now())
+
+    def _roll_back_rolling(
+        self, service: Any, record: ServiceDeployment | None, reason: str
+    ) -> None:
+        """ECS rolls a rolling deployment back by deploying the last completed revision."""
+        state = self._state(service)
+        if state.last_completed is None:
+            return
+        rollback_id, task_definition = state.last_completed
+        if record is not None:
+            source = record.sources[0].arn if record.sources else None
+            record.touch(
+                status="ROLLBACK_IN_PROGRESS",
+                status_reason=reason,
+                rollback={"reason": reason, "startedAt": _now(), "serviceRevisionArn": source},
+            )
+        backend = ecs_backends[service._account_id][service.region_name]
+        self._start_deployment(backend, service, task_definition, rollback_of=rollback_id)
 
     # -- tasks and targets -----------------------------------------------------------------------
 
@@ -487,10 +675,13 @@ class EcsServices:
             if service is None or not service.load_balancers:
                 return []
             registered: list[tuple[str, str, int]] = []
+            info = self._state(service).deployments.get(task.started_by)
             for balancer in service.load_balancers:
                 group_arn = balancer.get("targetGroupArn")
                 if not group_arn or task.private_ip is None:
                     continue
+                if info is not None:  # a blue/green deployment's tasks: their own group
+                    group_arn = info.groups.get(group_arn, group_arn)
                 port = int(balancer.get("containerPort") or 0)
                 self._by_target[(group_arn, task.private_ip)] = task
                 if not register_target(
@@ -744,6 +935,141 @@ class EcsServices:
             arns.append(task.task_arn)
         return ActionResult({"taskArns": arns})
 
+    # -- service deployments and revisions ---------------------------------------------------------
+
+    def list_service_deployments(self, response: Any) -> ActionResult:
+        param = response._get_param
+        backend = response.ecs_backend
+        cluster = _cluster(backend, param("cluster", "default"))
+        try:
+            service = backend._get_service(cluster.name, param("service"))
+        except ServiceNotFoundException:
+            raise
+        except Exception as error:
+            raise ServiceNotFoundException from error
+        wanted = set(param("status") or [])
+        created = param("createdAt") or {}
+        with self._lock:
+            records = self.deployments.of_service(_service_arn(service))
+            found = [
+                record.brief()
+                for record in records
+                if (not wanted or record.status in wanted) and _created_within(record, created)
+            ]
+        return ActionResult({"serviceDeployments": found[: int(param("maxResults") or 20)]})
+
+    def describe_service_deployments(self, response: Any) -> ActionResult:
+        arns = list(response._get_param("serviceDeploymentArns") or [])
+        if not arns:
+            raise InvalidParameterException("serviceDeploymentArns can not be empty.")
+        found, failures = [], []
+        with self._lock:
+            for arn in arns[:20]:
+                record = self.deployments.find(arn)
+                if record is None:
+                    failures.append({"arn": arn, "reason": "MISSING"})
+                else:
+                    found.append(record.describe(self._counts))
+        return ActionResult({"serviceDeployments": found, "failures": failures})
+
+    def describe_service_revisions(self, response: Any) -> ActionResult:
+        arns = list(response._get_param("serviceRevisionArns") or [])
+        if not arns:
+            raise InvalidParameterException("serviceRevisionArns can not be empty.")
+        found, failures = [], []
+        for arn in arns[:20]:
+            revision = self.deployments.revision(arn)
+            if revision is None:
+                failures.append({"arn": arn, "reason": "MISSING"})
+            else:
+                found.append(revision.describe())
+        return ActionResult({"serviceRevisions": found, "failures": failures})
+
+    def stop_service_deployment(self, response: Any) -> ActionResult:
+        arn = str(response._get_param("serviceDeploymentArn") or "")
+        stop_type = response._get_param("stopType") or "ROLLBACK"
+        with self._lock:
+            record, service = self._deployment_and_service(arn)
+            if record.status not in ("PENDING", "IN_PROGRESS"):
+                raise InvalidParameterException(
+                    f"The service deployment is {record.status} and cannot be stopped."
+                )
+            reason = "Service deployment stopped by user."
+            rollout = self.deployments.rollouts.get(record.deployment_id)
+            if stop_type == "ABORT":
+                if rollout is not None:  # it moves on from IN_PROGRESS itself
+                    rollout.stop(reason)
+                else:
+                    record.touch(status="STOPPED", status_reason=reason, stopped_at=_now())
+                    primary = service.deployments[0] if service.deployments else None
+                    if primary is not None and primary["id"] == record.deployment_id:
+                        self.rollout_failed_rolling(service, primary, reason)
+            elif rollout is not None:  # it moves on from IN_PROGRESS itself
+                rollout.roll_back(reason)
+            else:
+                record.touch(status="ROLLBACK_REQUESTED")
+                self._stop_rolling(service, record, reason)
+        return ActionResult({"serviceDeploymentArn": arn})
+
+    def continue_service_deployment(self, response: Any) -> ActionResult:
+        arn = str(response._get_param("serviceDeploymentArn") or "")
+        hook_id = str(response._get_param("hookId") or "")
+        action = response._get_param("action") or "CONTINUE"
+        with self._lock:
+            record, _ = self._deployment_and_service(arn)
+            rollout = self.deployments.rollouts.get(record.deployment_id)
+            if rollout is None or not rollout.continue_hook(hook_id, action):
+                raise InvalidParameterException(
+                    f"The service deployment has no paused lifecycle hook {hook_id}."
+                )
+        return ActionResult({"serviceDeploymentArn": arn})
+
+    def _deployment_and_service(self, arn: str) -> tuple[ServiceDeployment, Any]:
+        record = self.deployments.find(arn)
+        service = self._service_running(record.deployment_id) if record else None
+        if record is None or service is None:
+            raise ServiceDeploymentNotFoundException(
+                f"The service deployment {arn} does not exist."
+            )
+        return record, service
+
+    def _service_running(self, deployment_id: str) -> Any | None:
+        for service in self._services.values():
+            if any(item["id"] == deployment_id for item in service.deployments):
+                return service
+        return None
+
+    def _counts(self, deployment_id: str) -> tuple[int, int, int]:
+        service = self._service_running(deployment_id)
+        for item in service.deployments if service is not None else []:
+            if item["id"] == deployment_id:
+                return (
+                    int(item["desiredCount"]),
+                    int(item["runningCount"]),
+                    int(item["pendingCount"]),
+                )
+        return 0, 0, 0
+
+    def _stop_rolling(self, service: Any, record: ServiceDeployment, reason: str) -> None:
+        """StopServiceDeployment ROLLBACK of a rolling deployment: deploy the last completed
+        revision (with no completed one there is nothing to return to: it stops)."""
+        if self._state(service).last_completed is None:
+            record.touch(status="STOPPED", status_reason=reason, stopped_at=_now())
+            return
+        primary = service.deployments[0]
+        self.rollout_failed_rolling(service, primary, reason)
+        self._roll_back_rolling(service, record, reason)
+
+    def rollout_failed_rolling(self, service: Any, primary: dict[str, Any], reason: str) -> None:
+        failed = {
+            **primary,
+            "rolloutState": "FAILED",
+            "rolloutStateReason": reason,
+            "updatedAt": _now(),
+        }
+        _replace(service, failed)
+        self._emit(service, "SERVICE_DEPLOYMENT_FAILED", failed)
+
     # -- moto patches ----------------------------------------------------------------------------
 
     def install(self, patcher: Patcher) -> None:
@@ -755,6 +1081,7 @@ class EcsServices:
 
         def create_service(response: Any) -> Any:
             _check_load_balancers(response)
+            _check_strategy(response, None)
             result = original_create(response)
             service = _service_in(result)
             _as_aws_describes(service, response._get_param)
@@ -768,6 +1095,7 @@ class EcsServices:
             service = response.ecs_backend._get_service(
                 response._get_param("cluster", "default"), response._get_param("service")
             )
+            _check_strategy(response, service)
             before = ServiceSnapshot(
                 service.task_definition,
                 service.desired_count,
@@ -802,7 +1130,17 @@ class EcsServices:
         patcher.replace(EC2ContainerServiceResponse, "update_service", update_service)
         patcher.replace(EC2ContainerServiceBackend, "delete_service", delete_service)
         # moto finds an action's handler among the response class's functions
-        for name in ("run_task", "stop_task", "describe_tasks", "list_tasks"):
+        for name in (
+            "run_task",
+            "stop_task",
+            "describe_tasks",
+            "list_tasks",
+            "list_service_deployments",
+            "describe_service_deployments",
+            "describe_service_revisions",
+            "stop_service_deployment",
+            "continue_service_deployment",
+        ):
             patcher.replace(EC2ContainerServiceResponse, name, _handler(getattr(services, name)))
         patcher.replace(EC2ContainerServiceResponse, "call_action", call_action)
 
@@ -900,6 +1238,38 @@ def _check_load_balancers(response: Any) -> None:
                     f"The target group with targetGroupArn {group_arn} does not have an "
                     "associated load balancer."
                 )
+
+
+def _check_strategy(response: Any, service: Any | None) -> None:
+    """What ECS checks of a deployment strategy and its load balancers' advanced
+    configuration (UpdateService: over what the service has)."""
+    requested = response._get_param("deploymentConfiguration")
+    balancers = response._get_param("loadBalancers")
+    if requested is None and balancers is None:
+        return
+    current = getattr(service, "deployment_configuration", None) if service else None
+    configuration = _merged_configuration(current, requested)
+    if balancers is None:
+        balancers = list(service.load_balancers or []) if service is not None else []
+    backend = response.ecs_backend
+    try:
+        check_configuration(backend.account_id, backend.region_name, configuration, balancers)
+    except ConfigurationError as error:
+        raise InvalidParameterException(str(error)) from None
+
+
+def _created_within(record: ServiceDeployment, window: dict[str, Any]) -> bool:
+    after, before = window.get("after"), window.get("before")
+    created = record.created_at.timestamp()
+    return (after is None or created >= _epoch(after)) and (
+        before is None or created <= _epoch(before)
+    )
+
+
+def _epoch(value: Any) -> float:
+    if isinstance(value, int | float):
+        return float(value)
+    return datetime.fromisoformat(str(value)).timestamp()
 
 
 def _find_task(backend: Any, cluster_name: str, wanted: str) -> Any | None:

@@ -22,7 +22,9 @@ from moto.core.exceptions import ServiceException
 from moto.elbv2.exceptions import ELBClientError
 from moto.elbv2.models import (
     ELBv2Backend,
+    FakeAction,
     FakeHealthStatus,
+    FakeListener,
     FakeLoadBalancer,
     FakeTargetGroup,
     elbv2_backends,
@@ -462,3 +464,74 @@ def deregistration_delay(group: FakeTargetGroup) -> float:
 def _account_region(arn: str) -> tuple[str, str]:
     parts = arn.split(":")
     return parts[4], parts[3]
+
+
+# -- listener rules ECS shifts traffic on (blue/green, linear, canary) ---------------------------
+
+
+def _rule_or_listener(account: str, region: str, arn: str) -> Any | None:
+    """The listener rule with this ARN, or the listener (a Network Load Balancer's production
+    "rule" is its listener), or None."""
+    for balancer in elbv2_backends[account][region].load_balancers.values():
+        for listener in balancer.listeners.values():
+            if listener.arn == arn:
+                return listener
+            for rule in listener.rules.values():
+                if rule.arn == arn:
+                    return rule
+    return None
+
+
+def _actions_of(owner: Any) -> list[Any]:
+    if isinstance(owner, FakeListener):
+        return list(owner.default_actions or [])
+    return list(owner.actions or [])
+
+
+def forward_weights(account: str, region: str, arn: str) -> dict[str, int] | None:
+    """Target group ARN -> weight of the forward action of the rule (or listener) `arn`; None
+    when there is no such rule. A plain `TargetGroupArn` forward weighs 1."""
+    owner = _rule_or_listener(account, region, arn)
+    if owner is None:
+        return None
+    weights: dict[str, int] = {}
+    for action in _actions_of(owner):
+        data = getattr(action, "data", action) or {}
+        if data.get("Type") != "forward":
+            continue
+        groups = (data.get("ForwardConfig") or {}).get("TargetGroups") or []
+        for item in groups:
+            weights[item["TargetGroupArn"]] = int(item.get("Weight", 1))
+        if not groups and data.get("TargetGroupArn"):
+            weights[data["TargetGroupArn"]] = 1
+    return weights
+
+
+def set_forward_weights(account: str, region: str, arn: str, weights: dict[str, int]) -> bool:
+    """Make the rule's (or listener's) forward action a weighted ForwardConfig, as ECS's
+    ModifyRule/ModifyListener calls do; its other actions stay. False: no such rule."""
+    owner = _rule_or_listener(account, region, arn)
+    if owner is None:
+        return False
+    forward: dict[str, Any] = {
+        "Type": "forward",
+        "ForwardConfig": {
+            "TargetGroups": [
+                {"TargetGroupArn": group, "Weight": weight} for group, weight in weights.items()
+            ],
+            "TargetGroupStickinessConfig": {"Enabled": False},
+        },
+    }
+    kept = [a for a in _actions_of(owner) if (getattr(a, "data", a) or {}).get("Type") != "forward"]
+    order = 1 + max((int((getattr(a, "data", a) or {}).get("Order") or 0) for a in kept), default=0)
+    if kept:
+        forward["Order"] = order
+    actions = [*kept, FakeAction(forward)]
+    if isinstance(owner, FakeListener):
+        owner.default_actions = actions
+        for rule in owner.rules.values():
+            if rule.is_default:
+                rule.actions = actions
+    else:
+        owner.actions = actions
+    return True

@@ -146,6 +146,43 @@ class Authorizer:
             texts += [version.document for version in policy.versions if version.is_default]
         return [_document(text) for text in texts]
 
+    def refusal(self, role_arn: str, principal: str, checks: list[Check]) -> str | None:
+        """Why a service (``principal``: scheduler.amazonaws.com, ecs.amazonaws.com) may not
+        act as ``role_arn`` for ``checks``, or None when it may: the role exists, its trust
+        policy lets the service assume it, and its policies allow every check."""
+        backend = iam_backends[self._account_id][self._partition]
+        try:
+            role = backend.get_role_by_arn(role_arn)
+        except NotFoundException:
+            return f"role {role_arn} does not exist"
+        if not trusts(role.assume_role_policy_document, principal):
+            return f"role {role_arn} does not trust {principal}"
+        documents = self.policies_of(role_arn)
+        for check in checks:
+            if evaluate(documents, check) is not Decision.ALLOWED:
+                resource = ", ".join(check.resource or ("*",))
+                return f"{role_arn} is not authorized to perform {check.action} on {resource}"
+        return None
+
+
+def trusts(document: Any, principal: str) -> bool:
+    """Whether a trust policy lets the service ``principal`` assume the role."""
+    policy = json.loads(document) if isinstance(document, str) else document or {}
+    statements = policy.get("Statement", [])
+    for statement in statements if isinstance(statements, list) else [statements]:
+        given = statement.get("Principal") or {}
+        services = given.get("Service", []) if isinstance(given, dict) else []
+        services = [services] if isinstance(services, str) else services
+        actions = statement.get("Action", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        if (
+            statement.get("Effect") == "Allow"
+            and principal in services
+            and any(a in ("sts:AssumeRole", "sts:*", "*") for a in actions)
+        ):
+            return True
+    return False
+
 
 def _reads_body(call: ApiCall) -> bool:
     """Whether authorizing the call needs its body: REST-XML (S3) calls are told by their

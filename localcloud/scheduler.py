@@ -36,15 +36,13 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botocore.exceptions import ClientError
-from moto.iam.exceptions import NotFoundException
-from moto.iam.models import iam_backends
 from moto.scheduler.exceptions import ValidationException
 from moto.scheduler.models import EventBridgeSchedulerBackend, Schedule, scheduler_backends
 from moto.scheduler.responses import EventBridgeSchedulerResponse
 
 from localcloud.clock import Clock
 from localcloud.iam import Authorizer, RoleSessions
-from localcloud.iam_policy import Check, ConditionContext, Decision, evaluate
+from localcloud.iam_policy import Check, ConditionContext
 from localcloud.patching import Patcher
 from localcloud.schedule_times import check_expression, is_one_time, next_fire_time
 
@@ -246,23 +244,9 @@ class SchedulerEmulation:
     def _authorize(self, role_arn: str, checks: list[Check]) -> None:
         if self._authorizer is None:
             return
-        iam = iam_backends[self._account_id][self._partition]
-        try:
-            role = iam.get_role_by_arn(role_arn)
-        except NotFoundException:
-            raise RunRefused("AccessDeniedException", f"role {role_arn} does not exist") from None
-        if not _trusts_scheduler(role.assume_role_policy_document):
-            raise RunRefused(
-                "AccessDeniedException", f"role {role_arn} does not trust {_SCHEDULER}"
-            )
-        documents = self._authorizer.policies_of(role_arn)
-        for check in checks:
-            if evaluate(documents, check) is not Decision.ALLOWED:
-                resource = ", ".join(check.resource or ("*",))
-                raise RunRefused(
-                    "AccessDeniedException",
-                    f"{role_arn} is not authorized to perform {check.action} on {resource}",
-                )
+        why = self._authorizer.refusal(role_arn, _SCHEDULER, checks)
+        if why is not None:
+            raise RunRefused("AccessDeniedException", why)
 
     def _client_as(self, service: str, role_arn: str, schedule: Schedule) -> Any:
         if self._authorizer is None:
@@ -427,24 +411,6 @@ def _json_object(text: str | None) -> dict[str, Any] | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
-
-
-def _trusts_scheduler(document: Any) -> bool:
-    policy = json.loads(document) if isinstance(document, str) else document or {}
-    statements = policy.get("Statement", [])
-    for statement in statements if isinstance(statements, list) else [statements]:
-        principal = statement.get("Principal") or {}
-        services = principal.get("Service", []) if isinstance(principal, dict) else []
-        services = [services] if isinstance(services, str) else services
-        actions = statement.get("Action", [])
-        actions = [actions] if isinstance(actions, str) else actions
-        if (
-            statement.get("Effect") == "Allow"
-            and _SCHEDULER in services
-            and any(a in ("sts:AssumeRole", "sts:*", "*") for a in actions)
-        ):
-            return True
-    return False
 
 
 def _moment(value: Any) -> datetime | None:

@@ -16,21 +16,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localcloud import LocalCloud
+from tests.support.iam import trust_policy
 from tests.support.networks import public_subnet
 
 CLUSTER = "nightly"
 IMAGE = "public.ecr.aws/docker/library/python:3.13"
 DAILY = "cron(0 3 * * ? *)"
-TRUST_SCHEDULER = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "scheduler.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +67,9 @@ def job(cloud: LocalCloud) -> dict[str, Any]:
 
 def role(cloud: LocalCloud, name: str, *actions: str) -> str:
     iam = cloud.client("iam")
-    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST_SCHEDULER))[
-        "Role"
-    ]["Arn"]
+    arn = iam.create_role(
+        RoleName=name, AssumeRolePolicyDocument=trust_policy("scheduler.amazonaws.com")
+    )["Role"]["Arn"]
     if actions:
         policy = {
             "Version": "2012-10-17",
@@ -161,12 +152,9 @@ def test_a_role_that_does_not_trust_scheduler_is_refused(
     cloud: LocalCloud, job: dict[str, Any]
 ) -> None:
     iam = cloud.client("iam")
-    trust_ecs = {**TRUST_SCHEDULER}
-    trust_ecs["Statement"] = [
-        {**TRUST_SCHEDULER["Statement"][0], "Principal": {"Service": "ecs-tasks.amazonaws.com"}}
-    ]
     arn = iam.create_role(
-        RoleName="not-for-scheduler", AssumeRolePolicyDocument=json.dumps(trust_ecs)
+        RoleName="not-for-scheduler",
+        AssumeRolePolicyDocument=trust_policy("ecs-tasks.amazonaws.com"),
     )["Role"]["Arn"]
     create(cloud, "wrong-trust", DAILY, ecs_target(job, arn))
 

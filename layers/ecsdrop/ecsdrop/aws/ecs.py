@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
+
+import botocore.session
 
 from ecsdrop.aws.admission import Admission
 from ecsdrop.aws.errors import aws_call, error_code
@@ -19,6 +22,19 @@ READ_ONLY_TASK_DEFINITION_FIELDS = (
     "registeredBy",
     "deregisteredAt",
 )
+
+
+@functools.cache
+def ecs_enum(shape: str) -> tuple[str, ...]:
+    """The values of one of ECS's enums in botocore's model, in the API's own order
+    (``ServiceDeploymentLifecycleStage`` lists a deployment's stages as ECS goes
+    through them)."""
+    return tuple(botocore.session.get_session().get_service_model("ecs").shape_for(shape).enum)
+
+
+def lifecycle_stages() -> tuple[str, ...]:
+    """ECS's lifecycle stages of a service deployment, in the order it goes through them."""
+    return ecs_enum("ServiceDeploymentLifecycleStage")
 
 
 def tags_of(resource: dict[str, Any]) -> dict[str, str]:
@@ -176,6 +192,35 @@ class Ecs:
     def delete_service(self, cluster: str, name: str) -> None:
         with aws_call("ecs:DeleteService"):
             self._ecs.delete_service(cluster=cluster, service=name, force=True)
+
+    # ------------------------------------------------------------------ service deployments
+
+    def active_service_deployment(self, cluster: str, service: str) -> dict[str, Any] | None:
+        """The service's service deployment in progress (or paused), described; None when
+        none is."""
+        with aws_call("ecs:ListServiceDeployments"):
+            listed = self._ecs.list_service_deployments(
+                cluster=cluster, service=service, status=["PENDING", "IN_PROGRESS"]
+            ).get("serviceDeployments", [])
+        if not listed:
+            return None
+        with aws_call("ecs:DescribeServiceDeployments"):
+            found = self._ecs.describe_service_deployments(
+                serviceDeploymentArns=[listed[0]["serviceDeploymentArn"]]
+            ).get("serviceDeployments", [])
+        return dict(found[0]) if found else None
+
+    def continue_service_deployment(self, arn: str, hook_id: str, action: str) -> None:
+        """Answer a paused lifecycle hook: CONTINUE, or ROLLBACK."""
+        with aws_call("ecs:ContinueServiceDeployment"):
+            self._ecs.continue_service_deployment(
+                serviceDeploymentArn=arn, hookId=hook_id, action=action
+            )
+
+    def stop_service_deployment(self, arn: str) -> None:
+        """Stop the deployment and roll it back to the service revision before it."""
+        with aws_call("ecs:StopServiceDeployment"):
+            self._ecs.stop_service_deployment(serviceDeploymentArn=arn, stopType="ROLLBACK")
 
     # ------------------------------------------------------------------ tags
 
