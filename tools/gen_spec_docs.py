@@ -10,6 +10,8 @@ container's fields, each linking to the AWS API reference.
     python tools/gen_spec_docs.py --check  # exit 1 when docs/spec.md is stale
 """
 
+# ruff: noqa: E501 -- INTRO holds a markdown table whose rows are one line each
+
 from __future__ import annotations
 
 import argparse
@@ -85,6 +87,28 @@ printed by `ecsdrop schema`):
 ```yaml
 # yaml-language-server: $schema=../schema/ecsdrop-spec.schema.json
 ```
+
+## Choosing a deployment strategy
+
+`service.deployment.strategy` picks how ECS replaces the running revision. ecsdrop calls
+ECS's own strategies (no CodeDeploy, no CloudFormation): it creates what they need (a second
+target group, the production listener rule whose weights ECS shifts, a test listener and
+its rule, the stack's ECS infrastructure role) and waits on ECS's events, never polling.
+
+| strategy | what ECS does | choose it when |
+| --- | --- | --- |
+| `rolling` (default) | replaces tasks a few at a time (`minimumHealthyPercent`, `maximumPercent`); the circuit breaker rolls back tasks that do not start or fail their health checks | the service has no load balancer, is a scheduled job, or a short mix of old and new revisions serving together does no harm; cheapest: no second set of tasks |
+| `blueGreen` | starts a full set of new tasks beside the old ones, lets test traffic reach them (`testListener`), then moves all production traffic at once and keeps the old tasks for `bakeTimeMinutes` so that a rollback is one rule change | old and new revisions must not serve together (a schema change, a protocol change), or you want to test the new tasks behind the real load balancer first |
+| `canary` | as blue/green, but moves `canary.percent` of production traffic first, waits `canary.bakeTimeMinutes`, then the rest | you can judge a revision from a small share of real traffic (an error-rate alarm in `alarms`) and want most users on the old one meanwhile |
+| `linear` | as blue/green, but moves `linear.stepPercent` every `linear.stepBakeTimeMinutes` | the new revision must warm up (caches, connection pools, autoscaling) under traffic that grows step by step |
+
+`blueGreen`, `canary` and `linear` need an application load balancer and run two full sets
+of tasks while they bake: plan for twice the capacity during a deployment. With `alarms`, an
+alarm going to ALARM before the bake ends rolls the deployment back; `hooks` run a Lambda
+function (`ecsdrop-hook-*`) or pause at a stage until `ecsdrop continue SERVICE` (`ecsdrop
+abort SERVICE` rolls back). A rollback of any kind ends the run ROLLED_BACK, never
+SUCCEEDED. `ecsdrop submit --wait-until BAKE_TIME` returns once all traffic has moved, so
+that CI need not sit through a long bake; each stage is announced in chat (`ROLLING_OUT`).
 """
 
 

@@ -35,5 +35,6 @@ def lambda_handler(
             ledger,
             now=rt.now(),
             check_seconds=rt.settings.rollout_check_seconds,
+            installation=rt.installation,
         ),
     )

@@ -177,7 +177,13 @@ class MotoStack:
             result = deploy_schedule(current, rt.scheduler, rt.ecs, ledger, rt.installation)
         else:
             result = deploy_service(
-                current, rt.ecs, rt.autoscaling, ledger, now=time.time(), check_seconds=300
+                current,
+                rt.ecs,
+                rt.autoscaling,
+                ledger,
+                now=time.time(),
+                check_seconds=300,
+                installation=rt.installation,
             )
         state["steps"][name] = result.to_json()
         return state["steps"][name]  # type: ignore[no-any-return]

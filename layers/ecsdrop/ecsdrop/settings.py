@@ -61,6 +61,8 @@ class InstallationSettings:
     rollout_check_seconds: int = 300
     schedule_group: str = "ecsdrop"
     scheduler_role_arn: str = ""
+    load_balancer_role_arn: str = ""
+    rollout_stages_function_arn: str = ""
 
     def installation(self) -> Installation:
         return Installation(
@@ -72,6 +74,8 @@ class InstallationSettings:
             log_retention_days=self.log_retention_days,
             schedule_group=self.schedule_group,
             scheduler_role_arn=self.scheduler_role_arn,
+            load_balancer_role_arn=self.load_balancer_role_arn,
+            rollout_stages_function_arn=self.rollout_stages_function_arn,
         )
 
 

@@ -14,9 +14,14 @@ from botocore.validate import validate_parameters
 
 from ecsdrop.spec import Installation, Spec, load_spec
 from ecsdrop.spec.render import (
+    ALTERNATE_TARGET_GROUP,
+    LOAD_BALANCER_ROLE,
+    PRODUCTION_LISTENER_RULE,
+    TEST_LISTENER_RULE,
     Resources,
     RunRequest,
     create_service_input,
+    is_progressive,
     render,
     run_task_input,
     schedule_input,
@@ -50,7 +55,22 @@ def well_formed_resources(spec: Spec) -> Resources:
         subnet_ids=subnets,
         security_group_ids=("sg-0a1b2c3d4e5f60001", *spec.network["securityGroupIds"]),
         target_group_arn=target_group if spec.has_load_balancer else None,
+        extra=progressive_binding(spec),
     )
+
+
+def progressive_binding(spec: Spec) -> dict[str, str]:
+    """A blue/green, linear or canary service's second target group, rules and role."""
+    if not spec.has_load_balancer or not is_progressive(spec):
+        return {}
+    elb = f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}"
+    rule = f"{elb}:listener-rule/app/ecsdrop-{spec.name}/0123456789abcdef/0123456789abcdef"
+    return {
+        ALTERNATE_TARGET_GROUP: f"{elb}:targetgroup/ecsdrop-{spec.name}-alt/0123456789abcdef",
+        PRODUCTION_LISTENER_RULE: f"{rule}/1111111111111111",
+        TEST_LISTENER_RULE: f"{rule}/2222222222222222",
+        LOAD_BALANCER_ROLE: f"arn:aws:iam::{ACCOUNT}:role/ecsdrop-EcsLoadBalancerRole-0123",
+    }
 
 
 def load_example(path: Path) -> Spec:
@@ -117,6 +137,66 @@ def test_run_task_input_of_every_example_passes_botocore(
     botocore_validates(
         ecs_model, "RunTask", run_task_input(spec, well_formed_resources(spec), request)
     )
+
+
+def test_a_canary_service_binds_both_target_groups_and_passes_botocore(
+    ecs_model: ServiceModel, repo_root: Path
+) -> None:
+    spec = load_example(repo_root / "examples" / "scorekeep-canary.yaml")
+    resources = well_formed_resources(spec)
+
+    create = create_service_input(spec, resources)
+
+    botocore_validates(ecs_model, "CreateService", create)
+    configuration = create["deploymentConfiguration"]
+    assert configuration["strategy"] == "CANARY"
+    assert configuration["canaryConfiguration"] == {
+        "canaryPercent": 10.0,
+        "canaryBakeTimeInMinutes": 10,
+    }
+    assert configuration["bakeTimeInMinutes"] == 15
+    assert configuration["alarms"] == {
+        "alarmNames": ["scorekeep-5xx"],
+        "enable": True,
+        "rollback": True,
+    }
+    assert configuration["lifecycleHooks"] == [
+        {
+            "targetType": "AWS_LAMBDA",
+            "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+            "timeoutConfiguration": {"timeoutInMinutes": 15, "action": "ROLLBACK"},
+            "hookTargetArn": (
+                "arn:aws:lambda:us-east-1:123456789012:function:ecsdrop-hook-scorekeep-smoke"
+            ),
+            "roleArn": resources.extra[LOAD_BALANCER_ROLE],
+            "hookDetails": {"path": "/api/health"},
+        },
+        {
+            "targetType": "PAUSE",
+            "lifecycleStages": ["POST_PRODUCTION_TRAFFIC_SHIFT"],
+            "timeoutConfiguration": {"timeoutInMinutes": 120, "action": "ROLLBACK"},
+        },
+    ]
+    (binding,) = create["loadBalancers"]
+    assert binding["advancedConfiguration"] == {
+        "alternateTargetGroupArn": resources.extra[ALTERNATE_TARGET_GROUP],
+        "productionListenerRule": resources.extra[PRODUCTION_LISTENER_RULE],
+        "testListenerRule": resources.extra[TEST_LISTENER_RULE],
+        "roleArn": resources.extra[LOAD_BALANCER_ROLE],
+    }
+
+
+def test_a_rolling_service_sends_what_it_sent_before_strategies_came(repo_root: Path) -> None:
+    spec = load_example(repo_root / "examples" / "scorekeep.yaml")
+
+    create = create_service_input(spec, well_formed_resources(spec))
+
+    assert set(create["deploymentConfiguration"]) == {
+        "deploymentCircuitBreaker",
+        "maximumPercent",
+        "minimumHealthyPercent",
+    }
+    assert "advancedConfiguration" not in create["loadBalancers"][0]
 
 
 def test_the_schedule_input_of_a_scheduled_job_passes_botocore(repo_root: Path) -> None:

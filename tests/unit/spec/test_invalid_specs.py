@@ -388,7 +388,7 @@ ENUMS_AND_FORMATS = [
             notifications:
               states: [DONE]
             """),
-        [("notifications.states[0]", '"DONE" is not one of: STARTED, SUCCEEDED', 9)],
+        [("notifications.states[0]", '"DONE" is not one of: STARTED, ROLLING_OUT, SUCCEEDED', 9)],
     ),
     Case(
         "service-name-not-dns-label",
@@ -2262,12 +2262,16 @@ JOB = """\
     """
 
 
-def job(expression: str = "cron(0 3 * * ? *)", **extra: str) -> str:
-    """A scheduled job with ``expression``; ``extra`` inserts lines after a line's text."""
-    text = dedent(JOB).replace("{expression}", expression)
+def inserted(text: str, extra: dict[str, str]) -> str:
+    """``text`` with each of ``extra``'s lines inserted after the line its key ends."""
     for after, lines in extra.items():
         text = text.replace(f"{after}\n", f"{after}\n{lines}", 1)
     return text
+
+
+def job(expression: str = "cron(0 3 * * ? *)", **extra: str) -> str:
+    """A scheduled job with ``expression``; ``extra`` inserts lines after a line's text."""
+    return inserted(dedent(JOB).replace("{expression}", expression), extra)
 
 
 SCHEDULE = [
@@ -2361,6 +2365,157 @@ SCHEDULE = [
     ),
 ]
 
+WEB = """\
+    version: 1
+    service:
+      name: web
+      deployment:
+    {deployment}
+    taskDefinition:
+      containerDefinitions:
+        - name: web
+          image: nginx
+          portMappings:
+            - containerPort: 8080
+    """
+
+
+def web(deployment: str, **extra: str) -> str:
+    """A web service behind an ALB whose service.deployment holds ``deployment`` (its lines,
+    indented under it); ``extra`` inserts lines after a line's text."""
+    lines = "".join(f"    {line}\n" for line in dedent(deployment).splitlines())
+    return inserted(dedent(WEB).replace("{deployment}\n", lines), extra)
+
+
+STRATEGY = [
+    Case(
+        "strategy-unknown",
+        web("strategy: blue-green"),
+        [("service.deployment.strategy", "did you mean 'blueGreen'?", 5)],
+    ),
+    Case(
+        "strategy-canary-percent-not-a-tenth",
+        web("strategy: canary\ncanary:\n  percent: 2.55"),
+        [("service.deployment.canary.percent", "2.55 is not a multiple of 0.1", 7)],
+    ),
+    Case(
+        "strategy-linear-step-too-small",
+        web("strategy: linear\nlinear:\n  stepPercent: 2"),
+        [("service.deployment.linear.stepPercent", "2 must be at least 3", 7)],
+    ),
+    Case(
+        "strategy-bake-too-long",
+        web("strategy: blueGreen\nbakeTimeMinutes: 1441"),
+        [("service.deployment.bakeTimeMinutes", "1441 must be at most 1440", 6)],
+    ),
+    Case(
+        "strategy-canary-part-beside-linear",
+        web("strategy: linear\ncanary:\n  percent: 10"),
+        [("service.deployment.canary", "only for strategy canary (strategy is linear)", 6)],
+    ),
+    Case(
+        "strategy-bake-with-rolling",
+        web("bakeTimeMinutes: 10"),
+        [("service.deployment.bakeTimeMinutes", "only for strategy blueGreen, linear or", 5)],
+    ),
+    Case(
+        "strategy-without-a-load-balancer",
+        web("strategy: canary") + "loadBalancer:\n  type: none\n",
+        [("service.deployment.strategy", "this spec has none", 5)],
+    ),
+    Case(
+        "strategy-on-a-network-load-balancer",
+        web("strategy: blueGreen") + "loadBalancer:\n  type: network\n",
+        [("service.deployment.strategy", "this spec has a network load balancer", 5)],
+    ),
+    Case(
+        "strategy-test-listener-on-the-production-port",
+        web("strategy: blueGreen\ntestListener:\n  port: 80"),
+        [("service.deployment.testListener.port", "80 is the production listener's port", 7)],
+    ),
+    Case(
+        "strategy-deadline-shorter-than-the-bakes",
+        web("strategy: canary\nbakeTimeMinutes: 30\nstabilityTimeoutSeconds: 1800"),
+        [
+            (
+                "service.deployment.stabilityTimeoutSeconds",
+                "less than the strategy bakes (2400 s)",
+                7,
+            )
+        ],
+    ),
+    Case(
+        "strategy-on-a-scheduled-job",
+        job(**{"  name: nightly": "  deployment:\n    strategy: canary\n"}),
+        [("service.deployment.strategy", "not allowed beside schedule", 5)],
+    ),
+    Case(
+        "strategy-alarm-names-repeated",
+        web("alarms: [high-5xx, high-5xx]"),
+        [("service.deployment.alarms", "has the same item more than once", 5)],
+    ),
+    Case(
+        "hook-pause-at-a-traffic-shift",
+        web("strategy: blueGreen\nhooks:\n  - stage: PRODUCTION_TRAFFIC_SHIFT\n    pause: true"),
+        [("service.deployment.hooks[0].stage", "ECS cannot pause at PRODUCTION_TRAFFIC_SHIFT", 7)],
+    ),
+    Case(
+        "hook-function-and-pause",
+        web(
+            "strategy: canary\nhooks:\n  - stage: POST_SCALE_UP\n    pause: true\n"
+            "    function: arn:aws:lambda:us-east-1:123456789012:function:ecsdrop-hook-smoke"
+        ),
+        [("service.deployment.hooks[0]", "either function (a Lambda function ARN) or pause", 7)],
+    ),
+    Case(
+        "hook-neither-function-nor-pause",
+        web("strategy: canary\nhooks:\n  - stage: POST_SCALE_UP"),
+        [("service.deployment.hooks[0]", "either function (a Lambda function ARN) or pause", 7)],
+    ),
+    Case(
+        "hook-function-the-role-may-not-invoke",
+        web(
+            "strategy: linear\nhooks:\n  - stage: POST_SCALE_UP\n"
+            "    function: arn:aws:lambda:us-east-1:123456789012:function:smoke"
+        ),
+        [("service.deployment.hooks[0].function", "only functions named ecsdrop-hook-*", 8)],
+    ),
+    Case(
+        "hook-details-on-a-pause",
+        web(
+            "strategy: blueGreen\nhooks:\n  - stage: POST_SCALE_UP\n    pause: true\n"
+            "    details: {probe: /health}"
+        ),
+        [("service.deployment.hooks[0].details", "only for a function hook", 9)],
+    ),
+    Case(
+        "hook-with-rolling",
+        web("hooks:\n  - stage: POST_SCALE_UP\n    pause: true"),
+        [("service.deployment.hooks", "only for strategy blueGreen, linear or canary", 5)],
+    ),
+    Case(
+        "hook-stage-unknown",
+        web("strategy: canary\nhooks:\n  - stage: BAKE_TIME\n    pause: true"),
+        [("service.deployment.hooks[0].stage", "BAKE_TIME", 7)],
+    ),
+    Case(
+        "hook-too-many-pauses",
+        web(
+            "strategy: canary\nhooks:\n"
+            + "".join("  - stage: POST_SCALE_UP\n    pause: true\n" for _ in range(11))
+        ),
+        [("service.deployment.hooks", "11 pause hooks; ECS takes at most 10 of each kind", 6)],
+    ),
+    Case(
+        "hook-timeout-too-long",
+        web(
+            "strategy: canary\nhooks:\n  - stage: POST_SCALE_UP\n    pause: true\n"
+            "    timeoutMinutes: 20161"
+        ),
+        [("service.deployment.hooks[0].timeoutMinutes", "20161 must be at most 20160", 9)],
+    ),
+]
+
 CASES = [
     *SYNTAX,
     *UNKNOWN_KEYS,
@@ -2376,6 +2531,7 @@ CASES = [
     *HOSTILE,
     *TAGS,
     *SCHEDULE,
+    *STRATEGY,
 ]
 
 

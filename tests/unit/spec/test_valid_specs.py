@@ -182,7 +182,8 @@ def test_defaults_fill_the_service_and_notifications(
         "adopt": False,
         "deletionPolicy": "retain",
     }
-    service_states = [s for s in ALL_STATES if s != "RUN_FAILED"]  # a job's runs only
+    # a job's runs only; a progressive deployment's stages only
+    service_states = [s for s in ALL_STATES if s not in ("RUN_FAILED", "ROLLING_OUT")]
     assert spec.notifications == {"channels": [], "states": service_states}
 
 

@@ -162,7 +162,7 @@ class Elbv2:
         listener_arn: str,
         priority: int,
         conditions: list[dict[str, Any]],
-        target_group_arn: str,
+        action: dict[str, Any],
         tags: dict[str, str],
     ) -> str:
         with aws_call("elasticloadbalancing:CreateRule"):
@@ -170,7 +170,7 @@ class Elbv2:
                 ListenerArn=listener_arn,
                 Priority=priority,
                 Conditions=conditions,
-                Actions=[{"Type": "forward", "TargetGroupArn": target_group_arn}],
+                Actions=[action],
                 Tags=_tags(tags),
             )["Rules"][0]["RuleArn"]
         return arn

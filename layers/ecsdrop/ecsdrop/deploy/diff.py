@@ -50,7 +50,17 @@ _SERVICE_SETTINGS = (
     "enableExecuteCommand",
     "propagateTags",
 )
-_DEPLOYMENT_SETTINGS = ("deploymentCircuitBreaker", "maximumPercent", "minimumHealthyPercent")
+_DEPLOYMENT_SETTINGS = (
+    "deploymentCircuitBreaker",
+    "maximumPercent",
+    "minimumHealthyPercent",
+    "strategy",
+    "bakeTimeInMinutes",
+    "canaryConfiguration",
+    "linearConfiguration",
+    "alarms",
+    "lifecycleHooks",
+)
 _LOAD_BALANCER_KEYS = ("targetGroupArn", "containerName", "containerPort")
 
 
@@ -208,10 +218,9 @@ def _service_settings(service: dict[str, Any] | None) -> dict[str, Any] | None:
     settings = {k: service[k] for k in _SERVICE_SETTINGS if service.get(k) not in (None, [])}
     if not settings.get("healthCheckGracePeriodSeconds"):
         settings.pop("healthCheckGracePeriodSeconds", None)  # 0 is ECS's "none"
-    config = settings.get("deploymentConfiguration") or {}
-    settings["deploymentConfiguration"] = {
-        k: config[k] for k in _DEPLOYMENT_SETTINGS if k in config
-    }
+    settings["deploymentConfiguration"] = _deployment_settings(
+        settings.get("deploymentConfiguration") or {}
+    )
     vpc = (settings.get("networkConfiguration") or {}).get("awsvpcConfiguration")
     if vpc:
         settings["networkConfiguration"] = {
@@ -225,6 +234,19 @@ def _service_settings(service: dict[str, Any] | None) -> dict[str, Any] | None:
         settings["loadBalancers"] = [
             {k: lb[k] for k in _LOAD_BALANCER_KEYS if k in lb} for lb in settings["loadBalancers"]
         ]
+    return settings
+
+
+def _deployment_settings(config: dict[str, Any]) -> dict[str, Any]:
+    """The deployment configuration compared; what is ECS's default either way (a ROLLING
+    strategy, alarms off, no hooks) is left out, whether describe shows it or not."""
+    settings = {k: config[k] for k in _DEPLOYMENT_SETTINGS if k in config}
+    if settings.get("strategy") == "ROLLING":
+        settings.pop("strategy")
+    if not (settings.get("alarms") or {}).get("enable"):
+        settings.pop("alarms", None)
+    if not settings.get("lifecycleHooks"):
+        settings.pop("lifecycleHooks", None)
     return settings
 
 

@@ -14,7 +14,7 @@ from ecsdrop.deploy.results import LoadBalancerResult, NetworkResult
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.errors import LoadBalancerError
 from ecsdrop.spec.model import Spec, digest_of
-from ecsdrop.spec.render import load_balancer_plan
+from ecsdrop.spec.render import forwarded_target_groups, load_balancer_plan, weighted_forward
 
 _TARGET_GROUP_SETTINGS = (
     "HealthCheckProtocol",
@@ -58,10 +58,25 @@ def ensure_load_balancer(
     digest = _digest(state.spec, network)
     builder = LoadBalancerBuilder(state.spec, elbv2(), ledger)
     target_group_arn = builder.target_group(plan, network.vpc_id)
+    alternate = None
+    if "alternateTargetGroup" in plan:
+        second = {**plan, "targetGroup": plan["alternateTargetGroup"]}
+        alternate = builder.target_group(second, network.vpc_id)
+    action = (
+        weighted_forward(target_group_arn, alternate)
+        if alternate
+        else {"Type": "forward", "TargetGroupArn": target_group_arn}
+    )
     if "rule" in plan:
-        result = builder.shared_rule(plan["rule"], target_group_arn)
+        result = builder.shared_rule(plan["rule"], action)
+        if alternate:
+            result["productionRuleArn"] = result["ruleArn"]
     else:
         result = builder.load_balancer(plan, network, target_group_arn)
+        if alternate:
+            result.update(builder.progressive_rules(plan, result, action))
+    if alternate:
+        result["alternateTargetGroupArn"] = alternate
     return LoadBalancerResult.from_json(
         {"type": plan["type"], "targetGroupArn": target_group_arn, **result, "planDigest": digest}
     )
@@ -206,34 +221,69 @@ class LoadBalancerBuilder:
             self._elb.modify_listener(arn, wanted)
         return arn
 
-    def shared_rule(self, rule: dict[str, Any], target_group_arn: str) -> dict[str, Any]:
+    def shared_rule(self, rule: dict[str, Any], action: dict[str, Any]) -> dict[str, Any]:
         listener_arn = rule["listenerArn"]
         conditions = []
         if "hostHeaders" in rule:
             conditions.append({"Field": "host-header", "Values": rule["hostHeaders"]})
         if "pathPatterns" in rule:
             conditions.append({"Field": "path-pattern", "Values": rule["pathPatterns"]})
-        intent = f"{listener_arn}:{rule['priority']}"
+        rule_arn = self._rule(
+            listener_arn, rule["priority"], conditions, action, "loadBalancer.rule"
+        )
+        return {"listenerArn": listener_arn, "ruleArn": rule_arn}
+
+    def progressive_rules(
+        self, plan: dict[str, Any], built: dict[str, Any], action: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The rules ECS shifts a progressive strategy's traffic on: one ahead of the main
+        listener's default action, and (with a test listener) one on the test listener."""
+        rule = plan["productionRule"]
+        main = built["listenerArns"][0]
+        result = {
+            "productionRuleArn": self._rule(
+                main, rule["priority"], rule["conditions"], action, "the production rule"
+            )
+        }
+        if "testListener" in plan:
+            test = self._listener(built["loadBalancerArn"], plan["testListener"], "")
+            result["testListenerArn"] = test
+            result["testRuleArn"] = self._rule(
+                test, rule["priority"], rule["conditions"], action, "the test rule"
+            )
+        return result
+
+    def _rule(
+        self,
+        listener_arn: str,
+        priority: int,
+        conditions: list[dict[str, Any]],
+        action: dict[str, Any],
+        what: str,
+    ) -> str:
+        """The rule at ``priority`` forwarding to the action's target groups, made or found.
+        A rule found is left as it is: ECS re-weights a progressive strategy's rules."""
+        intent = f"{listener_arn}:{priority}"
+        wanted = forwarded_target_groups([action])
         for existing in self._elb.rules(listener_arn):
-            if str(existing.get("Priority")) == str(rule["priority"]):
-                forwards = [a.get("TargetGroupArn") for a in existing.get("Actions", [])]
-                if target_group_arn not in forwards:
+            if str(existing.get("Priority")) == str(priority):
+                if not wanted <= forwarded_target_groups(existing.get("Actions", [])):
                     raise LoadBalancerError(
-                        f"loadBalancer.rule.priority: priority {rule['priority']} is taken "
-                        "on that listener by another target group"
+                        f"{what}: priority {priority} is taken on listener {listener_arn} "
+                        "by another target group"
                     )
                 self._adopted(Created.LISTENER_RULE, intent, existing, "RuleArn")
-                return {"listenerArn": listener_arn, "ruleArn": existing["RuleArn"]}
+                return str(existing["RuleArn"])
         self._ledger.intend(Created.LISTENER_RULE, intent)
         rule_arn = self._elb.create_rule(
             listener_arn,
-            rule["priority"],
+            priority,
             conditions,
-            target_group_arn,
+            action,
             self._ledger.tags(self._spec, "listener-rule"),
         )
         self._ledger.created(Created.LISTENER_RULE, rule_arn)
-        return {"listenerArn": listener_arn, "ruleArn": rule_arn}
+        return rule_arn
 
 
 _LISTENER_SETTINGS = ("Protocol", "Port", "DefaultActions", "Certificates", "SslPolicy")

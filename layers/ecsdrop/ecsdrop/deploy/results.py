@@ -102,6 +102,11 @@ class LoadBalancerResult(JsonModel):
     listener_arn: str | None = None  # a shared load balancer's listener
     rule_arn: str | None = None  # ... and this service's rule on it
     plan_digest: str | None = None
+    # a progressive strategy's: the second target group, the rules ECS shifts traffic on
+    alternate_target_group_arn: str | None = None
+    production_rule_arn: str | None = None
+    test_listener_arn: str | None = None
+    test_rule_arn: str | None = None
 
 
 @dataclass(frozen=True)

@@ -265,13 +265,31 @@ def _restore_service(entry: Entry, g: Gateways, _: Patience) -> None:
     request: dict[str, Any] = {"cluster": entry.details["cluster"], "service": entry.id, **previous}
     config = request.get("deploymentConfiguration")
     if config:  # UpdateService does not take the read-only parts describe returns
-        request["deploymentConfiguration"] = {
-            k: v
-            for k, v in config.items()
-            if k
-            in ("deploymentCircuitBreaker", "maximumPercent", "minimumHealthyPercent", "alarms")
-        }
+        kept = {k: v for k, v in config.items() if k in _RESTORED_DEPLOYMENT_FIELDS}
+        # what describe left out was ECS's default: sent when this run set a strategy or
+        # hooks, so that they are undone too
+        now = (current or {}).get("deploymentConfiguration") or {}
+        if now.get("strategy", "ROLLING") != "ROLLING":
+            kept.setdefault("strategy", "ROLLING")
+        if now.get("lifecycleHooks"):
+            kept.setdefault("lifecycleHooks", [])
+        request["deploymentConfiguration"] = kept
     g.ecs.update_service(request)
+
+
+_RESTORED_DEPLOYMENT_FIELDS = frozenset(
+    {
+        "deploymentCircuitBreaker",
+        "maximumPercent",
+        "minimumHealthyPercent",
+        "alarms",
+        "strategy",
+        "bakeTimeInMinutes",
+        "canaryConfiguration",
+        "linearConfiguration",
+        "lifecycleHooks",
+    }
+)
 
 
 def _restore_service_tags(entry: Entry, g: Gateways, _: Patience) -> None:

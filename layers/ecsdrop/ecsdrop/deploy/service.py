@@ -16,11 +16,17 @@ from ecsdrop.deploy.results import (
 )
 from ecsdrop.deploy.state import WorkflowState
 from ecsdrop.errors import OwnershipError
+from ecsdrop.spec.installation import Installation
 from ecsdrop.spec.model import Spec
 from ecsdrop.spec.render import (
+    ALTERNATE_TARGET_GROUP,
+    LOAD_BALANCER_ROLE,
+    PRODUCTION_LISTENER_RULE,
+    STAGE_REPORTER,
     TAG_DIGEST,
     TAG_MANAGED_BY,
     TAG_ROLE,
+    TEST_LISTENER_RULE,
     Resources,
     autoscaling_inputs,
     create_service_input,
@@ -52,9 +58,10 @@ def deploy_service(
     *,
     now: float,
     check_seconds: int,
+    installation: Installation,
 ) -> ServiceResult:
     spec = state.spec
-    resources = bound_resources(state)
+    resources = bound_resources(state, installation)
     current = ecs.describe_service(spec.cluster, spec.name)
     target = None
     if current is None:
@@ -113,14 +120,27 @@ def ensure_cluster(name: str, ecs: Ecs, ledger: Ledger) -> None:
         ledger.adopt(Created.CLUSTER, name, tags_of(cluster))
 
 
-def bound_resources(state: WorkflowState) -> Resources:
+def bound_resources(state: WorkflowState, installation: Installation | None = None) -> Resources:
+    """The ids the earlier steps made that the service (or a task of it) binds to; with the
+    installation, a progressive strategy's too (the role ECS shifts its traffic as)."""
     network = state.steps.done(NetworkResult)
     load_balancer = state.steps.done(LoadBalancerResult)
+    extra: dict[str, str] = {}
+    if load_balancer.alternate_target_group_arn and installation is not None:
+        found = {
+            ALTERNATE_TARGET_GROUP: load_balancer.alternate_target_group_arn,
+            PRODUCTION_LISTENER_RULE: load_balancer.production_rule_arn,
+            TEST_LISTENER_RULE: load_balancer.test_rule_arn,
+            LOAD_BALANCER_ROLE: installation.default_load_balancer_role_arn,
+            STAGE_REPORTER: installation.rollout_stages_function_arn,
+        }
+        extra = {key: arn for key, arn in found.items() if arn}
     return Resources(
         task_definition_arn=state.steps.done(TaskDefinitionResult).task_definition_arn,
         subnet_ids=network.task_subnet_ids,
         security_group_ids=network.task_security_group_ids,
         target_group_arn=load_balancer.target_group_arn,
+        extra=extra,
     )
 
 

@@ -7,6 +7,7 @@ result so every default is visible.
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
 from ecsdrop.aws.ecs import READ_ONLY_TASK_DEFINITION_FIELDS
@@ -14,7 +15,7 @@ from ecsdrop.notify.states import ALL_STATES
 from ecsdrop.spec.images import parse_image
 from ecsdrop.spec.installation import Installation
 from ecsdrop.spec.units import FARGATE_SIZES, cpu_units, memory_mib
-from ecsdrop.states import RUN_FAILED
+from ecsdrop.states import ROLLING_OUT, RUN_FAILED
 
 # Pasted from describe-task-definition: accepted, dropped before registering.
 READ_ONLY_TASK_FIELDS = READ_ONLY_TASK_DEFINITION_FIELDS
@@ -43,7 +44,11 @@ def apply_defaults(spec: Data, installation: Installation) -> Data:
         "network": _network(source.get("network", {}), has_lb),
         "loadBalancer": load_balancer,
         "triggers": _triggers(source.get("triggers"), task, installation),
-        "notifications": _notifications(source.get("notifications", {}), schedule is not None),
+        "notifications": _notifications(
+            source.get("notifications", {}),
+            schedule is not None,
+            bool(_progressive(service["deployment"])),
+        ),
     }
     if schedule is not None:
         complete["schedule"] = _schedule(schedule)
@@ -60,6 +65,72 @@ def _schedule(schedule: Data) -> Data:
 
 
 PRE_DEPLOY_TIMEOUT_SECONDS = 900
+STABILITY_TIMEOUT_SECONDS = 900
+ROLLING = "rolling"
+# ECS's defaults where it has them (bakeTimeInMinutes has none: BLUE_GREEN requires it)
+BAKE_TIME_MINUTES = 5
+CANARY_PERCENT = 5.0
+CANARY_BAKE_TIME_MINUTES = 10
+LINEAR_STEP_PERCENT = 10.0
+LINEAR_STEP_BAKE_TIME_MINUTES = 6
+
+
+def _progressive(deployment: Data) -> Data:
+    """A progressive strategy's settings with their defaults; nothing for a rolling update
+    (whose complete spec, digest included, stays what it was before strategies came)."""
+    strategy = deployment.get("strategy", ROLLING)
+    if strategy == ROLLING:
+        return {}
+    settings: Data = {"bakeTimeMinutes": deployment.get("bakeTimeMinutes", BAKE_TIME_MINUTES)}
+    if strategy == "canary":
+        canary = deployment.get("canary", {})
+        settings["canary"] = {
+            "percent": float(canary.get("percent", CANARY_PERCENT)),
+            "bakeTimeMinutes": canary.get("bakeTimeMinutes", CANARY_BAKE_TIME_MINUTES),
+        }
+    if "hooks" in deployment:
+        settings["hooks"] = [_hook(hook) for hook in deployment["hooks"]]
+    if strategy == "linear":
+        linear = deployment.get("linear", {})
+        settings["linear"] = {
+            "stepPercent": float(linear.get("stepPercent", LINEAR_STEP_PERCENT)),
+            "stepBakeTimeMinutes": linear.get("stepBakeTimeMinutes", LINEAR_STEP_BAKE_TIME_MINUTES),
+        }
+    return settings
+
+
+HOOK_TIMEOUT_MINUTES = 1440  # ECS's default (DeploymentLifecycleHookTimeoutConfiguration)
+
+
+def _hook(hook: Data) -> Data:
+    complete = {k: copy.deepcopy(v) for k, v in hook.items() if k in ("stage", "function", "pause")}
+    if "details" in hook:
+        complete["details"] = copy.deepcopy(hook["details"])
+    complete["timeoutMinutes"] = hook.get("timeoutMinutes", HOOK_TIMEOUT_MINUTES)
+    complete["onTimeout"] = hook.get("onTimeout", "rollback")
+    return complete
+
+
+def traffic_shift_minutes(deployment: Data) -> int:
+    """The least time a progressive deployment takes once its new tasks run: the bakes
+    between its traffic steps and the bake after the last (0 for a rolling update)."""
+    settings = _progressive(deployment)
+    if not settings:
+        return 0
+    minutes = int(settings["bakeTimeMinutes"])
+    if "canary" in settings:
+        minutes += int(settings["canary"]["bakeTimeMinutes"])
+    if "linear" in settings:
+        steps = math.ceil(100 / settings["linear"]["stepPercent"] - 1e-9)
+        minutes += (steps - 1) * int(settings["linear"]["stepBakeTimeMinutes"])
+    return minutes
+
+
+def default_stability_timeout(deployment: Data) -> int:
+    """The rollout's deadline: 15 minutes for the tasks, plus what the strategy bakes."""
+    return min(86400, STABILITY_TIMEOUT_SECONDS + 60 * traffic_shift_minutes(deployment))
+
+
 SCHEDULE_TIMEZONE = "UTC"
 
 
@@ -78,7 +149,10 @@ def _service(service: Data, installation: Installation) -> Data:
                 "enable": breaker.get("enable", True),
                 "rollback": breaker.get("rollback", True),
             },
-            "stabilityTimeoutSeconds": deployment.get("stabilityTimeoutSeconds", 900),
+            "stabilityTimeoutSeconds": deployment.get(
+                "stabilityTimeoutSeconds", default_stability_timeout(deployment)
+            ),
+            **_progressive(deployment),
         },
         "platformVersion": service.get("platformVersion", "LATEST"),
         "enableExecuteCommand": service.get("enableExecuteCommand", False),
@@ -355,10 +429,15 @@ def _trigger_tag(trigger: Data, task: Data) -> Data:
     return {**trigger, "tag": "latest"}
 
 
-def _notifications(notifications: Data, job: bool) -> Data:
-    """Every state by default; a service has no runs, so RUN_FAILED is a scheduled job's
-    (and a service's complete spec stays what it was before jobs existed)."""
-    every = [state for state in ALL_STATES if job or state != RUN_FAILED]
+def _notifications(notifications: Data, job: bool, progressive: bool) -> Data:
+    """Every state by default; a service has no runs, so RUN_FAILED is a scheduled job's, and
+    only a progressive strategy has stages to report (ROLLING_OUT); so a rolling service's
+    complete spec stays what it was before jobs and strategies existed."""
+    every = [
+        state
+        for state in ALL_STATES
+        if (job or state != RUN_FAILED) and (progressive or state != ROLLING_OUT)
+    ]
     return {
         "channels": notifications.get("channels", []),
         "states": notifications.get("states", every),

@@ -22,6 +22,8 @@ class Installation:
     log_retention_days: int = 30
     schedule_group: str = "ecsdrop"  # the EventBridge Scheduler group of the scheduled jobs
     scheduler_role_arn: str = ""  # the role Scheduler starts their tasks with
+    load_balancer_role_arn: str = ""  # the role ECS shifts a progressive strategy's traffic as
+    rollout_stages_function_arn: str = ""  # the function ECS invokes to announce each stage
 
     @property
     def partition(self) -> str:
@@ -38,6 +40,12 @@ class Installation:
     def default_scheduler_role_arn(self) -> str:
         return self.scheduler_role_arn or (
             f"arn:{self.partition}:iam::{self.account_id}:role/ecsdrop-scheduler"
+        )
+
+    @property
+    def default_load_balancer_role_arn(self) -> str:
+        return self.load_balancer_role_arn or (
+            f"arn:{self.partition}:iam::{self.account_id}:role/ecsdrop-ecs-load-balancers"
         )
 
     @property

@@ -50,7 +50,22 @@ class Resources:
                 *spec.network["securityGroupIds"],
             ),
             target_group_arn="<target group>" if spec.has_load_balancer else None,
+            extra=_progressive_placeholders(spec),
         )
+
+
+def _progressive_placeholders(spec: Spec) -> dict[str, str]:
+    if not spec.has_load_balancer or not is_progressive(spec):
+        return {}
+    extra = {
+        ALTERNATE_TARGET_GROUP: "<alternate target group>",
+        PRODUCTION_LISTENER_RULE: "<production listener rule>",
+        LOAD_BALANCER_ROLE: "<the stack's ECS load balancer role>",
+        STAGE_REPORTER: "<the stack's RolloutStages function>",
+    }
+    if "testListener" in spec.service["deployment"]:
+        extra[TEST_LISTENER_RULE] = "<test listener rule>"
+    return extra
 
 
 def _subnet_count(spec: Spec) -> int:
@@ -170,6 +185,9 @@ def security_group_plan(spec: Spec) -> dict[str, Any]:
         ports = [lb["listener"]["port"]]
         if lb["listener"].get("redirectHttpToHttps"):
             ports.append(80)
+        test = spec.service["deployment"].get("testListener")
+        if test:  # as reachable as production: test traffic comes from where users are
+            ports.append(test["port"])
         groups["loadBalancer"] = {
             "name": short_name("ecsdrop", spec.name, "lb", limit=255),
             "description": f"ecsdrop: load balancer of service {spec.name}",
@@ -237,9 +255,23 @@ def load_balancer_plan(spec: Spec) -> dict[str, Any]:
         "targetGroup": target_group,
         "deregistrationDelaySeconds": lb["deregistrationDelaySeconds"],
     }
+    if is_progressive(spec):
+        plan["alternateTargetGroup"] = {
+            **target_group,
+            "Name": short_name("ecsdrop", spec.name, str(target["containerPort"]), "alt"),
+        }
     if "rule" in lb:
         plan["rule"] = lb["rule"]
         return plan
+    if is_progressive(spec):
+        plan["productionRule"] = PRODUCTION_RULE
+        test = spec.service["deployment"].get("testListener")
+        if test:
+            plan["testListener"] = {
+                "Protocol": "HTTP",
+                "Port": test["port"],
+                "DefaultActions": [_NOT_FOUND],
+            }
     plan["loadBalancer"] = {
         "Name": short_name("ecsdrop", spec.name),
         "Type": lb["type"],
@@ -248,6 +280,43 @@ def load_balancer_plan(spec: Spec) -> dict[str, Any]:
     }
     plan["listeners"] = _listeners(lb["listener"])
     return plan
+
+
+# A progressive strategy's traffic goes through a rule ECS re-weights (a listener's default
+# action cannot be shifted by ECS): every path, ahead of the default action, first.
+PRODUCTION_RULE: dict[str, Any] = {
+    "priority": 1,
+    "conditions": [{"Field": "path-pattern", "Values": ["/*"]}],
+}
+_NOT_FOUND = {
+    "Type": "fixed-response",
+    "FixedResponseConfig": {"StatusCode": "404", "ContentType": "text/plain"},
+}
+
+
+def weighted_forward(primary: str, alternate: str) -> dict[str, Any]:
+    """A forward action to both target groups, all the traffic to ``primary``: the action a
+    progressive strategy's rules start with (ECS changes the weights from there)."""
+    return {
+        "Type": "forward",
+        "ForwardConfig": {
+            "TargetGroups": [
+                {"TargetGroupArn": primary, "Weight": 100},
+                {"TargetGroupArn": alternate, "Weight": 0},
+            ]
+        },
+    }
+
+
+def forwarded_target_groups(actions: list[dict[str, Any]]) -> set[str]:
+    """The target groups a rule's or listener's actions forward to (plain or weighted)."""
+    found = set()
+    for action in actions:
+        if action.get("TargetGroupArn"):
+            found.add(str(action["TargetGroupArn"]))
+        for group in (action.get("ForwardConfig") or {}).get("TargetGroups", []):
+            found.add(str(group["TargetGroupArn"]))
+    return found
 
 
 def _target_protocol(lb: dict[str, Any]) -> str:
@@ -312,11 +381,12 @@ def create_service_input(spec: Spec, resources: Resources) -> dict[str, Any]:
         "desiredCount": service["desiredCount"],
         "launchType": "FARGATE",
         "platformVersion": service["platformVersion"],
-        "deploymentConfiguration": {
-            "deploymentCircuitBreaker": dict(deployment["circuitBreaker"]),
-            "maximumPercent": deployment["maximumPercent"],
-            "minimumHealthyPercent": deployment["minimumHealthyPercent"],
-        },
+        "deploymentConfiguration": deployment_configuration(
+            deployment,
+            resources.extra.get(LOAD_BALANCER_ROLE),
+            service=spec.name,
+            reporter_arn=resources.extra.get(STAGE_REPORTER),
+        ),
         "networkConfiguration": network_configuration(spec, resources),
         "enableExecuteCommand": service["enableExecuteCommand"],
         "enableECSManagedTags": True,
@@ -325,15 +395,151 @@ def create_service_input(spec: Spec, resources: Resources) -> dict[str, Any]:
     }
     if resources.target_group_arn:
         target = spec.load_balancer["target"]
-        request["loadBalancers"] = [
-            {
-                "targetGroupArn": resources.target_group_arn,
-                "containerName": target["containerName"],
-                "containerPort": target["containerPort"],
-            }
-        ]
+        binding: dict[str, Any] = {
+            "targetGroupArn": resources.target_group_arn,
+            "containerName": target["containerName"],
+            "containerPort": target["containerPort"],
+        }
+        if is_progressive(spec):
+            binding["advancedConfiguration"] = advanced_configuration(resources)
+        request["loadBalancers"] = [binding]
         request["healthCheckGracePeriodSeconds"] = deployment["healthCheckGracePeriodSeconds"]
     return request
+
+
+# ECS's names of the strategies the spec names in camelCase
+STRATEGIES = {
+    "rolling": "ROLLING",
+    "blueGreen": "BLUE_GREEN",
+    "linear": "LINEAR",
+    "canary": "CANARY",
+}
+# Resources.extra's keys: what a progressive strategy's load balancing binds the service to
+ALTERNATE_TARGET_GROUP = "alternateTargetGroupArn"
+PRODUCTION_LISTENER_RULE = "productionListenerRule"
+TEST_LISTENER_RULE = "testListenerRule"
+LOAD_BALANCER_ROLE = "roleArn"
+# not ECS's: the function ECS invokes to report each stage (ecsdrop.deploy.stages)
+STAGE_REPORTER = "stageReporterArn"
+# the stages it reports at (POST_TEST_TRAFFIC_SHIFT only with a test listener)
+REPORTED_STAGES = (
+    "POST_SCALE_UP",
+    "POST_TEST_TRAFFIC_SHIFT",
+    "PRODUCTION_TRAFFIC_SHIFT",
+    "POST_PRODUCTION_TRAFFIC_SHIFT",
+)
+STAGE_REPORTER_TIMEOUT_MINUTES = 5
+
+
+def is_progressive(spec: Spec) -> bool:
+    """Whether ECS shifts the spec's traffic itself (blue/green, linear, canary)."""
+    return str(spec.service["deployment"].get("strategy", "rolling")) != "rolling"
+
+
+def deployment_configuration(
+    deployment: dict[str, Any],
+    role_arn: str | None = None,
+    *,
+    service: str = "",
+    reporter_arn: str | None = None,
+) -> dict[str, Any]:
+    """CreateService's deploymentConfiguration: a rolling update's percents and circuit
+    breaker, and a progressive strategy's steps, bake and lifecycle hooks (ECS's field
+    names; ``role_arn``: the role ECS invokes the hooks as; ``reporter_arn``: ecsdrop's
+    function that announces the stages of ``service``)."""
+    configuration: dict[str, Any] = {
+        "deploymentCircuitBreaker": dict(deployment["circuitBreaker"]),
+        "maximumPercent": deployment["maximumPercent"],
+        "minimumHealthyPercent": deployment["minimumHealthyPercent"],
+    }
+    if "alarms" in deployment:
+        configuration["alarms"] = {
+            "alarmNames": list(deployment["alarms"]),
+            "enable": True,
+            "rollback": True,
+        }
+    strategy = str(deployment.get("strategy", "rolling"))
+    if strategy == "rolling":
+        return configuration  # as before strategies came: ECS's default is ROLLING
+    configuration["strategy"] = STRATEGIES[strategy]
+    configuration["bakeTimeInMinutes"] = deployment["bakeTimeMinutes"]
+    if "canary" in deployment:
+        configuration["canaryConfiguration"] = {
+            "canaryPercent": deployment["canary"]["percent"],
+            "canaryBakeTimeInMinutes": deployment["canary"]["bakeTimeMinutes"],
+        }
+    if "linear" in deployment:
+        configuration["linearConfiguration"] = {
+            "stepPercent": deployment["linear"]["stepPercent"],
+            "stepBakeTimeInMinutes": deployment["linear"]["stepBakeTimeMinutes"],
+        }
+    hooks = [lifecycle_hook(hook, role_arn) for hook in deployment.get("hooks", [])]
+    if reporter_arn:
+        hooks.append(stage_reporter_hook(deployment, service, reporter_arn, role_arn))
+    if hooks:
+        configuration["lifecycleHooks"] = hooks
+    return configuration
+
+
+def stage_reporter_hook(
+    deployment: dict[str, Any], service: str, function_arn: str, role_arn: str | None
+) -> dict[str, Any]:
+    """ecsdrop's own hook: the RolloutStages function announces each stage. What it says
+    travels as hookDetails; a timeout continues, so a report never holds a deployment."""
+    stages = [s for s in REPORTED_STAGES if s != "POST_TEST_TRAFFIC_SHIFT"]
+    if "testListener" in deployment:
+        stages = list(REPORTED_STAGES)
+    step = deployment.get("canary") or {}
+    details: dict[str, Any] = {
+        "service": service,
+        "strategy": deployment["strategy"],
+        "bakeTimeMinutes": deployment["bakeTimeMinutes"],
+    }
+    if "canary" in deployment:
+        details["stepBakeTimeMinutes"] = step["bakeTimeMinutes"]
+    if "linear" in deployment:
+        details["stepBakeTimeMinutes"] = deployment["linear"]["stepBakeTimeMinutes"]
+    return {
+        "targetType": "AWS_LAMBDA",
+        "hookTargetArn": function_arn,
+        "roleArn": role_arn or "<the stack's ECS infrastructure role>",
+        "lifecycleStages": stages,
+        "timeoutConfiguration": {
+            "timeoutInMinutes": STAGE_REPORTER_TIMEOUT_MINUTES,
+            "action": "CONTINUE",
+        },
+        "hookDetails": details,
+    }
+
+
+def lifecycle_hook(hook: dict[str, Any], role_arn: str | None) -> dict[str, Any]:
+    """One spec hook as ECS's DeploymentLifecycleHook."""
+    rendered: dict[str, Any] = {
+        "targetType": "PAUSE" if hook.get("pause") else "AWS_LAMBDA",
+        "lifecycleStages": [hook["stage"]],
+        "timeoutConfiguration": {
+            "timeoutInMinutes": hook["timeoutMinutes"],
+            "action": str(hook["onTimeout"]).upper(),
+        },
+    }
+    if not hook.get("pause"):
+        rendered["hookTargetArn"] = hook["function"]
+        rendered["roleArn"] = role_arn or "<the stack's ECS infrastructure role>"
+        if "details" in hook:
+            rendered["hookDetails"] = hook["details"]
+    return rendered
+
+
+def advanced_configuration(resources: Resources) -> dict[str, str]:
+    """The load balancer binding's advancedConfiguration: the second target group, the rules
+    ECS shifts, and the role it shifts them as."""
+    keys = (
+        ALTERNATE_TARGET_GROUP,
+        PRODUCTION_LISTENER_RULE,
+        TEST_LISTENER_RULE,
+        LOAD_BALANCER_ROLE,
+    )
+    return {key: resources.extra[key] for key in keys if key in resources.extra}
 
 
 def update_service_input(

@@ -15,10 +15,12 @@ from ecsdrop.spec.defaults import (
     HEALTH_CHECK_INTERVAL_SECONDS,
     HEALTH_CHECK_TIMEOUT_SECONDS,
     READ_ONLY_TASK_FIELDS,
+    ROLLING,
     default_listener_protocol,
     default_load_balancer_type,
     default_placement,
     fargate_task_size,
+    traffic_shift_minutes,
 )
 from ecsdrop.spec.images import ecr_problem, parse_image
 from ecsdrop.spec.policy import Guardrails
@@ -461,6 +463,136 @@ def service(spec: Spec, _: Guardrails) -> Iterator[Problem]:
         )
 
 
+_DEPLOYMENT: Path = ("service", "deployment")
+# what only a progressive strategy has, and the strategy each part belongs to (None: any)
+_PROGRESSIVE_ONLY = {
+    "bakeTimeMinutes": None,
+    "testListener": None,
+    "hooks": None,
+    "canary": "canary",
+    "linear": "linear",
+}
+# a percent ECS takes in steps of 0.1 (its API reference: "multiples of 0.1")
+_TENTHS = (("canary", "percent"), ("linear", "stepPercent"))
+
+
+def deployment_strategy(spec: Spec, _: Guardrails) -> Iterator[Problem]:
+    """ECS's progressive strategies: each part with its strategy, a load balancer to shift
+    traffic on, percents in ECS's steps, and a rollout deadline that outlasts the bakes."""
+    deployment = _mapping(_mapping(spec.get("service")).get("deployment"))
+    strategy = deployment.get("strategy", ROLLING)
+    if not isinstance(strategy, str):
+        return
+    for part, owner in _PROGRESSIVE_ONLY.items():
+        if part in deployment and (strategy == ROLLING or owner not in (None, strategy)):
+            needed = owner or "blueGreen, linear or canary"
+            yield Problem(
+                (*_DEPLOYMENT, part), f"only for strategy {needed} (strategy is {strategy})"
+            )
+    for part, field in _TENTHS:
+        value = _mapping(deployment.get(part)).get(field)
+        if isinstance(value, (int, float)) and abs(value * 10 - round(value * 10)) > 1e-6:
+            yield Problem((*_DEPLOYMENT, part, field), f"{value} is not a multiple of 0.1")
+    if strategy == ROLLING:
+        return
+    if "schedule" in spec:
+        yield Problem(
+            (*_DEPLOYMENT, "strategy"),
+            "not allowed beside schedule: a scheduled job has no service",
+        )
+        return
+    kind = _load_balancer_type(spec)
+    if kind != "application":
+        yield Problem(
+            (*_DEPLOYMENT, "strategy"),
+            f"{strategy} shifts traffic on an application load balancer; this spec has "
+            f"{'none' if kind == 'none' else 'a ' + str(kind) + ' load balancer'} "
+            "(ecsdrop does not shift traffic on a network load balancer yet)",
+        )
+    yield from _test_listener(spec, _mapping(deployment.get("testListener")))
+    yield from _rollout_deadline(deployment)
+    yield from _hooks(_list(deployment.get("hooks")))
+
+
+# ECS runs a pause at neither traffic-shift stage (the API Reference, DeploymentLifecycleHook)
+_NO_PAUSE_STAGES = frozenset({"TEST_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT"})
+HOOKS_OF_A_KIND = 10
+# the functions the stack's ECS infrastructure role may invoke (template.yaml)
+HOOK_FUNCTION_PREFIX = "ecsdrop-hook-"
+
+
+def _hooks(hooks: list[Any]) -> Iterator[Problem]:
+    counts = {"function": 0, "pause": 0}
+    for i, item in enumerate(hooks):
+        hook = _mapping(item)
+        here = (*_DEPLOYMENT, "hooks", i)
+        kinds = [kind for kind in ("function", "pause") if kind in hook]
+        if len(kinds) != 1:
+            yield Problem(here, "give either function (a Lambda function ARN) or pause: true")
+            continue
+        counts[kinds[0]] += 1
+        if kinds == ["pause"] and "details" in hook:
+            yield Problem((*here, "details"), "only for a function hook: a pause takes no input")
+        stage = hook.get("stage")
+        if kinds == ["pause"] and isinstance(stage, str) and stage in _NO_PAUSE_STAGES:
+            yield Problem(
+                (*here, "stage"),
+                f"ECS cannot pause at {stage}; pause at the stage before or after it",
+            )
+        function = hook.get("function")
+        name = (
+            function.split(":")[6] if isinstance(function, str) and function.count(":") >= 6 else ""
+        )
+        if name and not name.startswith(HOOK_FUNCTION_PREFIX):
+            yield Problem(
+                (*here, "function"),
+                f"ECS invokes hooks as the stack's infrastructure role, which may invoke only "
+                f"functions named {HOOK_FUNCTION_PREFIX}*; rename {name!r}",
+            )
+    # ecsdrop adds one function hook of its own: it announces the stages (deploy/stages.py)
+    limits = {"function": HOOKS_OF_A_KIND - 1, "pause": HOOKS_OF_A_KIND}
+    for kind, count in counts.items():
+        if count > limits[kind]:
+            ours = " (ecsdrop adds one that announces the stages)" if kind == "function" else ""
+            yield Problem(
+                (*_DEPLOYMENT, "hooks"),
+                f"{count} {kind} hooks; ECS takes at most {HOOKS_OF_A_KIND} of each kind{ours}",
+            )
+
+
+def _test_listener(spec: Spec, test: dict[str, Any]) -> Iterator[Problem]:
+    port = test.get("port")
+    if not isinstance(port, int):
+        return
+    lb = _mapping(spec.get("loadBalancer"))
+    here = (*_DEPLOYMENT, "testListener")
+    if "rule" in lb:
+        yield Problem(here, "a shared load balancer's listeners are not ecsdrop's to add to")
+        return
+    listener = _mapping(lb.get("listener"))
+    taken = [listener.get("port", 443 if "certificateArn" in listener else 80)]
+    if listener.get("redirectHttpToHttps"):
+        taken.append(80)
+    if port in taken:  # a list: a port of the wrong type (the schema reports it) is no match
+        yield Problem((*here, "port"), f"{port} is the production listener's port; choose another")
+
+
+def _rollout_deadline(deployment: dict[str, Any]) -> Iterator[Problem]:
+    given = deployment.get("stabilityTimeoutSeconds")
+    if not isinstance(given, int):
+        return
+    try:
+        baking = traffic_shift_minutes(deployment) * 60
+    except (TypeError, ValueError, ZeroDivisionError, AttributeError):
+        return  # a part of the wrong type or out of range: the schema reported it
+    if given < baking + 300:
+        yield Problem(
+            (*_DEPLOYMENT, "stabilityTimeoutSeconds"),
+            f"{given} s is less than the strategy bakes ({baking} s) plus 300 s for the new "
+            "tasks to start: the rollout would time out while it bakes",
+        )
+
+
 def pre_deploy(spec: Spec, _: Guardrails) -> Iterator[Problem]:
     """A pre-deploy task runs a container of the task definition: one that exists."""
     names = _container_names(spec)
@@ -762,6 +894,7 @@ RULES: tuple[Rule, ...] = (
     depends_on,
     security,
     service,
+    deployment_strategy,
     pre_deploy,
     schedule,
     network,
