@@ -168,6 +168,7 @@ def first_events(environment: dict[str, str]) -> dict[str, dict[str, Any]]:
         "PlanFunction": {"spec": SPEC.read_text(encoding="utf-8"), "filename": SPEC.name},
         "EcrTriggerFunction": real_event("ecr-image-push.json"),
         "RolloutEventsFunction": real_event("ecs-deployment-completed.json"),
+        "RolloutStagesFunction": real_event("ecs-lifecycle-hook-production-traffic-shift.json"),
         "ScheduledRunsFunction": real_event("ecs-task-state-change-scheduled-run-failed.json"),
         "NotifierFunction": real_event("deployment-state-change-succeeded.json"),
     }

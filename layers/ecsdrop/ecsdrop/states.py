@@ -23,6 +23,9 @@ RUN_FAILED = "RUN_FAILED"
 # the network `ecsdrop run` built for a service never deployed, recorded as the service's;
 # published on the bus, not posted in chat (nothing runs in it yet)
 PREPARED = "PREPARED"
+# a blue/green, linear or canary deployment reached a lifecycle stage (ecsdrop's own lifecycle
+# hook reports it; the run goes on)
+ROLLING_OUT = "ROLLING_OUT"
 # not announced: a run that had nothing to do, and the status object while a run holds the lock
 NOOP = "NOOP"
 IN_PROGRESS = "IN_PROGRESS"

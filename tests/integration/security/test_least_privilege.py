@@ -138,7 +138,8 @@ def test_the_analysis_reaches_every_aws_call_in_the_library() -> None:
         for name, node in module.functions.items()
         if "aws_call(" in _source(node) and name != "aws_call"
     }
-    # Used by the CLI only (ecsdrop status, list, run), never by a Lambda function.
+    # Used by the CLI only (ecsdrop status, list, run, continue, abort), never by a Lambda
+    # function.
     cli_only = {
         "ecsdrop.aws.bucket.SpecBucket.read_status",
         "ecsdrop.aws.store.StateStore.history",
@@ -146,6 +147,9 @@ def test_the_analysis_reaches_every_aws_call_in_the_library() -> None:
         "ecsdrop.aws.ecs.Ecs.run_task",  # ecsdrop run
         "ecsdrop.aws.ecs.Ecs.describe_tasks",
         "ecsdrop.aws.logs.Logs.events",
+        "ecsdrop.aws.ecs.Ecs.active_service_deployment",  # ecsdrop continue, abort, --wait-until
+        "ecsdrop.aws.ecs.Ecs.continue_service_deployment",
+        "ecsdrop.aws.ecs.Ecs.stop_service_deployment",
     }
 
     assert with_calls - everything - cli_only == set()
@@ -208,7 +212,7 @@ ALLOWED_ROLES = [
 
 def test_pass_role_only_for_the_allowed_roles_and_only_to_ecs_tasks() -> None:
     passing = [s for s in statements() if s.allows("iam:PassRole")]
-    to_tasks = [s for s in passing if list(s.resources) != [SCHEDULER_ROLE]]
+    to_tasks = [s for s in passing if list(s.resources) not in ([SCHEDULER_ROLE], [ECS_ROLE])]
 
     assert {s.role for s in to_tasks} == {
         role_of("TaskDefinitionFunction"),
@@ -244,6 +248,44 @@ def test_only_the_scheduler_role_is_passed_to_scheduler_and_only_by_the_schedule
         assert statement.condition == {
             "StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}
         }
+
+
+ECS_ROLE = {"Fn::GetAtt": ["EcsLoadBalancerRole", "Arn"]}
+
+
+def test_only_the_ecs_infrastructure_role_is_passed_to_ecs_and_only_by_the_service_steps() -> None:
+    to_ecs = [
+        s for s in statements() if s.allows("iam:PassRole") and list(s.resources) == [ECS_ROLE]
+    ]
+
+    assert {s.role for s in to_ecs} == {
+        role_of("ServiceFunction"),  # a progressive strategy's advancedConfiguration and hooks
+        role_of("RollbackFunction"),  # a service's previous configuration put back
+    }
+    for statement in to_ecs:
+        assert statement.actions == ("iam:PassRole",)
+        assert statement.condition == {"StringEquals": {"iam:PassedToService": "ecs.amazonaws.com"}}
+
+
+def test_the_ecs_infrastructure_role_invokes_only_hook_functions_and_trusts_only_ecs() -> None:
+    role = resource("EcsLoadBalancerRole")["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    invoking = [
+        s
+        for s in statements()
+        if s.role == "EcsLoadBalancerRole" and s.allows("lambda:InvokeFunction")
+    ]
+
+    assert trust["Principal"] == {"Service": "ecs.amazonaws.com"}
+    functions = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+    assert [list(s.resources) for s in invoking] == [
+        [
+            {"Fn::Sub": functions + "ecsdrop-hook-*"},
+            {"Fn::Sub": functions + "${AWS::StackName}-rollout-stages"},
+        ]
+    ]
+    reporter = resource("RolloutStagesFunction")["Properties"]["FunctionName"]
+    assert reporter == {"Fn::Sub": "${AWS::StackName}-rollout-stages"}
 
 
 def test_scheduler_actions_reach_only_the_schedules_of_ecsdrops_group() -> None:

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[3]
 SCHEMAS = ROOT / "tests" / "fixtures" / "chat"
 ALL_STATES = (
     "STARTED",
+    "ROLLING_OUT",
     "SUCCEEDED",
     "REJECTED",
     "FAILED",

@@ -146,7 +146,7 @@ def test_without_notifications_every_state_is_wanted_and_no_channel_is_named() -
     del detail["notifications"]
     announcement = announced(detail)
     assert announcement.channels == frozenset()
-    assert announcement.spec_states == set(ALL_STATES)
+    assert announcement.spec_states == set(ALL_STATES)  # ROLLING_OUT included
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,20 @@ def test_a_spec_that_names_no_states_hears_all_of_them_the_new_ones_too() -> Non
     complete spec, digest included, stays what it was before scheduled jobs came)."""
     validation = validate(spec_with(channels=["web"]), "web.json")
     assert validation.spec is not None
+    wanted = [s for s in ALL_STATES if s not in ("RUN_FAILED", "ROLLING_OUT")]
+    assert validation.spec.notifications["states"] == wanted
+
+
+def test_a_progressive_service_that_names_no_states_hears_its_stages_too() -> None:
+    """ROLLING_OUT, the stages of a blue/green, linear or canary deployment, only where there
+    are stages (a rolling service's complete spec, digest included, stays as it was)."""
+    document = json.loads(spec_with(channels=["web"]))
+    document["service"]["deployment"] = {"strategy": "canary"}
+    (container,) = document["taskDefinition"]["containerDefinitions"]
+    container["portMappings"] = [{"containerPort": 80}]
+    validation = validate(json.dumps(document), "web.json")
+    assert validation.problems == ()
+    assert validation.spec is not None
     assert validation.spec.notifications["states"] == [s for s in ALL_STATES if s != "RUN_FAILED"]
 
 
@@ -41,7 +55,7 @@ def test_a_scheduled_job_that_names_no_states_hears_its_failed_runs_too() -> Non
     job["schedule"] = {"expression": "rate(1 hour)"}
     validation = validate(json.dumps(job), "web.json")
     assert validation.spec is not None
-    assert validation.spec.notifications["states"] == list(ALL_STATES)
+    assert validation.spec.notifications["states"] == [s for s in ALL_STATES if s != "ROLLING_OUT"]
     assert "RUN_FAILED" in FAILURE_STATES
 
 

@@ -19,6 +19,7 @@ from ecsdrop.states import (
     REJECTED,
     RETAINED,
     ROLLBACK_FAILED,
+    ROLLING_OUT,
     RUN_FAILED,
     STARTED,
     SUCCEEDED,
@@ -166,6 +167,9 @@ def _summary_tail(state: str, detail: Mapping[str, Any]) -> str:
     """What follows the title on the one line of notification previews and fallbacks."""
     if state == STARTED:
         return f" ({describe_trigger(_mapping(detail.get('trigger')))})"
+    if state == ROLLING_OUT:
+        progress = _text(detail.get("progress"))
+        return f" — {progress}" if progress else ""
     if state == SUCCEEDED:
         return _success_tail(detail)
     if state == PLANNED:

@@ -13,6 +13,7 @@ from ecsdrop.states import (
     RETAINED,
     ROLLBACK_FAILED,
     ROLLED_BACK,
+    ROLLING_OUT,
     RUN_FAILED,
     STARTED,
     SUCCEEDED,
@@ -37,6 +38,7 @@ class StateStyle:
 
 STYLES: dict[str, StateStyle] = {
     STARTED: StateStyle("🚀", "deployment started", "#1E88E5", "accent"),
+    ROLLING_OUT: StateStyle("🚦", "rolling out", "#3949AB", "accent"),
     SUCCEEDED: StateStyle("✅", "deployed", "#2E7D32", "good"),
     REJECTED: StateStyle("⛔", "spec rejected", "#F9A825", "warning"),
     FAILED: StateStyle("❌", "deployment failed", "#C62828", "attention"),
