@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from ecsdrop.aws.ecs import Ecs
+from ecsdrop.aws.ecs import Ecs, lifecycle_stages
 from ecsdrop.deploy.load import owner_key
 from ecsdrop.errors import AwsError
 from ecsdrop.spec import Spec, validate
+from ecsdrop.spec.render import is_progressive
 from ecsdrop.states import PREPARED, status_of
 from ecsdrop_cli.arguments import non_negative_number, positive_int
 from ecsdrop_cli.progress import ExecutionFollower
@@ -34,6 +35,14 @@ def register(commands: Any) -> None:
         "(or had nothing to do), 1 when it was rejected, failed or rolled back.",
     )
     submit.add_argument("spec", metavar="SPEC", help="the spec file (- for stdin)")
+    submit.add_argument(
+        "--wait-until",
+        choices=lifecycle_stages(),
+        metavar="STAGE",
+        help="with a blueGreen, linear or canary strategy: follow the deployment only until "
+        "ECS reaches this lifecycle stage (BAKE_TIME: all traffic has moved), exit 0 then "
+        "and leave it going on (implies --wait). One of: " + ", ".join(lifecycle_stages()),
+    )
     add_follow_options(submit)
     submit.set_defaults(run=run_submit)
 
@@ -124,12 +133,21 @@ def run_submit(args: argparse.Namespace) -> int:
     stack = find_stack(args)
     if stack is None:
         return EXIT_USAGE
+    stage = getattr(args, "wait_until", None)
+    if stage and not is_progressive(checked.spec):
+        print(
+            "ecsdrop submit: --wait-until needs a blueGreen, linear or canary strategy "
+            "(a rolling update has no lifecycle stages)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     key = spec_key(stack, checked.spec.name)
     version = upload(stack, key, checked.raw)
     print(f"uploaded s3://{stack.bucket}/{key} (version {version})", file=sys.stderr)
-    if not args.wait:
+    if not (args.wait or stage):
         return EXIT_OK
-    return follow_upload(stack, key, version, args)
+    until = StageWatch(Ecs(stack.client("ecs")), checked.spec.cluster, checked.spec.name, stage)
+    return follow_upload(stack, key, version, args, until if stage else None)
 
 
 def spec_key(stack: Stack, service: str) -> str:
@@ -157,19 +175,28 @@ def user_name() -> str:
         return "unknown"
 
 
-def follow_upload(stack: Stack, key: str, version: str | None, args: argparse.Namespace) -> int:
+def follow_upload(
+    stack: Stack,
+    key: str,
+    version: str | None,
+    args: argparse.Namespace,
+    until: StageWatch | None = None,
+) -> int:
     sfn = stack.client("stepfunctions")
     execution = find_execution(sfn, stack.state_machine_arn, started_by_upload(key, version))
     if execution is None:
         print("ecsdrop submit: no deployment started for the upload", file=sys.stderr)
         return EXIT_FAILED
     out = sys.stderr if args.json else sys.stdout
-    result = follow(stack, execution, _service_of(key), args.timeout, out)
+    result = follow(stack, execution, _service_of(key), args.timeout, out, until=until)
+    if until is not None and until.reached and result["status"] == "IN_PROGRESS":
+        result["stage"] = until.reached
     if args.json:
         print(json.dumps(result, indent=2, default=str))
     else:
         print(summary(result))
-    return EXIT_OK if result["status"] in ("SUCCEEDED", "UNCHANGED") else EXIT_FAILED
+    ended_well = result["status"] in ("SUCCEEDED", "UNCHANGED") or "stage" in result
+    return EXIT_OK if ended_well else EXIT_FAILED
 
 
 def start_run(stack: Stack, kind: str, service: str, request: dict[str, Any]) -> str:
@@ -212,13 +239,42 @@ def started_by_upload(key: str, version: str | None) -> Callable[[dict[str, Any]
 
 
 def follow(
-    stack: Stack, execution: str, service: str, timeout: float, out: TextIO
+    stack: Stack,
+    execution: str,
+    service: str,
+    timeout: float,
+    out: TextIO,
+    *,
+    until: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
-    """Print the execution's steps as they happen; return the run's result."""
+    """Print the execution's steps as they happen (until it ends, or ``until`` says
+    enough); return the run's result."""
     print(f"run {execution.rsplit(':', 1)[-1]}", file=out)
     follower = ExecutionFollower(stack.client("stepfunctions"), execution, out=out)
-    progress = follower.follow(deadline=time.monotonic() + timeout)
+    progress = follower.follow(deadline=time.monotonic() + timeout, until=until)
     return outcome(stack, execution, progress.status, service)
+
+
+
+
+class StageWatch:
+    """Whether ECS's deployment of the service in progress has reached ``stage`` (or one
+    after it); ``reached`` says which stage it was at then."""
+
+    def __init__(self, ecs: Ecs, cluster: str, service: str, stage: str | None) -> None:
+        self._ecs, self._cluster, self._service = ecs, cluster, service
+        self._wanted = lifecycle_stages().index(stage) if stage else len(lifecycle_stages())
+        self.reached: str | None = None
+
+    def __call__(self) -> bool:
+        try:
+            deployment = self._ecs.active_service_deployment(self._cluster, self._service)
+        except AwsError:
+            return False  # not readable now: the next look may be
+        stage = (deployment or {}).get("lifecycleStage")
+        if stage in lifecycle_stages() and lifecycle_stages().index(stage) >= self._wanted:
+            self.reached = stage
+        return self.reached is not None
 
 
 def run_record(stack: Stack, service: str, run: str) -> dict[str, Any]:
@@ -276,6 +332,8 @@ def outcome(stack: Stack, execution: str, status: str, service: str) -> dict[str
 
 def summary(result: dict[str, Any]) -> str:
     lines = [f"{result['service']}: {result['status']}"]
+    if result.get("stage"):
+        lines[0] += f" — ECS reached {result['stage']}; the deployment goes on without waiting"
     schedule = result.get("schedule") or {}
     if schedule.get("expression"):
         paused = "" if schedule.get("state") != "DISABLED" else ", disabled"

@@ -138,22 +138,24 @@ class ExecutionFollower:
             events.extend(page["events"])
         return Progress.from_history(events, status)
 
-    def follow(self, deadline: float) -> Progress:
-        """Print progress until the execution ends or the deadline passes (then RUNNING)."""
+    def follow(self, deadline: float, until: Callable[[], bool] | None = None) -> Progress:
+        """Print progress until the execution ends, the deadline passes or ``until`` says
+        enough (then RUNNING)."""
+        enough = until or (lambda: False)
         if self._out.isatty():
-            return self._follow_live(deadline)
+            return self._follow_live(deadline, enough)
         while True:
             progress = self.progress()
             self._print(progress)
-            if progress.status != "RUNNING" or time.monotonic() >= deadline:
+            if progress.status != "RUNNING" or time.monotonic() >= deadline or enough():
                 return progress
             self._sleep(self._interval)
 
-    def _follow_live(self, deadline: float) -> Progress:
+    def _follow_live(self, deadline: float, enough: Callable[[], bool]) -> Progress:
         progress = self.progress()
         console = Console(file=self._out)
         with Live(progress_table(progress), console=console, refresh_per_second=4) as live:
-            while progress.status == "RUNNING" and time.monotonic() < deadline:
+            while progress.status == "RUNNING" and time.monotonic() < deadline and not enough():
                 self._sleep(self._interval)
                 progress = self.progress()
                 live.update(progress_table(progress))
