@@ -48,6 +48,8 @@ class Scenario(StrEnum):
     JOB = "job"
     JOB_UPDATE = "job-update"
     JOB_DELETE = "job-delete"
+    CONTINUE = "continue"
+    ABORT = "abort"
 
 
 SCENARIOS: dict[Scenario, str] = {
@@ -91,6 +93,10 @@ SCENARIOS: dict[Scenario, str] = {
     "the schedule's previous definition is put back",
     Scenario.JOB_DELETE: "a scheduled job's spec (deletionPolicy: delete) is deleted: its "
     "schedule and everything tagged for it go",
+    Scenario.CONTINUE: "`ecsdrop continue`, the CLI: a canary deployment held by a pause hook "
+    "goes on, and its run succeeds",
+    Scenario.ABORT: "`ecsdrop abort`, the CLI: a canary deployment held by a pause hook is "
+    "stopped, ECS rolls it back, and its run ends ROLLED_BACK",
 }
 
 # How the run ends without faults (the transient case must end the same way).
@@ -107,6 +113,8 @@ NORMAL_OUTCOME: dict[Scenario, str] = {
     Scenario.RETAIN: "RETAINED",
     Scenario.LIST: "LISTED",
     Scenario.RUN: "RAN",
+    Scenario.CONTINUE: "CONTINUED",
+    Scenario.ABORT: "ABORTED",
 }
 # The runs that end a service (a delete marker on its spec) rather than deploy it.
 DELETIONS = frozenset({Scenario.DELETE, Scenario.RETAIN, Scenario.JOB_DELETE})
@@ -358,6 +366,59 @@ ROWS: tuple[Row, ...] = (
                 CLI_FAILED,
                 "`ecsdrop list` exits non-zero naming the refused call; it lists nothing and "
                 "shows no traceback",
+            ),
+        ),
+    ),
+    # ---------------------------------------------------------------- a paused rollout (CLI)
+    Row(
+        "ecs:ListServiceDeployments",
+        ("CLI: ecsdrop continue", "CLI: ecsdrop abort", "CLI: ecsdrop submit --wait-until"),
+        Scenario.CONTINUE,
+        (
+            Permanent(
+                Scenario.CONTINUE,
+                CLI_FAILED,
+                "`ecsdrop continue` cannot find the deployment: it exits non-zero naming the "
+                "call, and the deployment stays paused",
+            ),
+        ),
+    ),
+    Row(
+        "ecs:DescribeServiceDeployments",
+        ("CLI: ecsdrop continue", "CLI: ecsdrop abort", "CLI: ecsdrop submit --wait-until"),
+        Scenario.ABORT,
+        (
+            Permanent(
+                Scenario.ABORT,
+                CLI_FAILED,
+                "`ecsdrop abort` cannot read the deployment: it exits non-zero naming the "
+                "call, and the deployment stays paused",
+            ),
+        ),
+    ),
+    Row(
+        "ecs:ContinueServiceDeployment",
+        ("CLI: ecsdrop continue",),
+        Scenario.CONTINUE,
+        (
+            Permanent(
+                Scenario.CONTINUE,
+                CLI_FAILED,
+                "the pause cannot be answered: `ecsdrop continue` exits non-zero naming the "
+                "call; the deployment stays paused until `ecsdrop abort` or its timeout",
+            ),
+        ),
+    ),
+    Row(
+        "ecs:StopServiceDeployment",
+        ("CLI: ecsdrop abort",),
+        Scenario.ABORT,
+        (
+            Permanent(
+                Scenario.ABORT,
+                CLI_FAILED,
+                "the deployment cannot be stopped: `ecsdrop abort` exits non-zero naming the "
+                "call; it stays paused",
             ),
         ),
     ),

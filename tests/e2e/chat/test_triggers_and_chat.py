@@ -125,3 +125,43 @@ def test_a_plan_upload_posts_its_diff_to_chat_and_a_deleted_spec_its_end(
     assert retained["status"] == "RETAINED", retained
     assert wait_until(lambda: headed(STYLES["RETAINED"].emoji) != [])
     assert "ECS service chat-life" in json.dumps(headed(STYLES["RETAINED"].emoji)[0])
+
+
+CANARY = """  deployment:
+    strategy: canary
+    canary:
+      percent: 10
+      bakeTimeMinutes: 3
+    bakeTimeMinutes: 2
+"""
+ROLLING = """  deployment:
+    minimumHealthyPercent: 100
+    maximumPercent: 200
+    stabilityTimeoutSeconds: 600
+"""
+
+
+def test_a_canary_deployment_posts_each_stage_between_started_and_deployed(
+    chat: ChatPipeline,
+) -> None:
+    result = chat.submit(scorekeep("chat-canary", **{ROLLING: CANARY}), "chat-canary")
+    assert result["status"] == "SUCCEEDED", result
+
+    def headers() -> list[str]:
+        return [header(m) for m in slack_messages(chat, "chat-canary")]
+
+    assert wait_until(lambda: any("deployed" in h for h in headers()))
+    emoji = STYLES["ROLLING_OUT"].emoji
+    assert headers() == [
+        f"{STYLES['STARTED'].emoji} chat-canary: deployment started",
+        f"{emoji} chat-canary: rolling out",
+        f"{emoji} chat-canary: rolling out",
+        f"{emoji} chat-canary: rolling out",
+        f"{emoji} chat-canary: rolling out",
+        f"{STYLES['SUCCEEDED'].emoji} chat-canary: deployed",
+    ]
+    summaries = [m["text"] for m in slack_messages(chat, "chat-canary")[1:5]]
+    assert "the new tasks run" in summaries[0]
+    assert "canary 10 % — baking 3 min" in summaries[1]
+    assert "traffic shifted 100 %" in summaries[2]
+    assert "all production traffic on the new revision — baking 2 min" in summaries[3]

@@ -27,6 +27,7 @@ from tests.e2e.hardening.harness import (
     nothing_left,
     on_shared_listener,
     scorekeep,
+    version_of,
     wait_until,
 )
 from tests.support.architecture import tagged_resources
@@ -65,6 +66,7 @@ JOBS = {Scenario.JOB, Scenario.JOB_UPDATE, Scenario.JOB_DELETE}  # a schedule, n
 # fail before starting: a deletion's, and the retained service's first deployment again.
 TAKEN_OVER_OR_ENDED = {*DELETIONS, Scenario.RETAKE}
 CLI_RUNS = {Scenario.LIST, Scenario.RUN}  # a CLI command on a running service, not a workflow run
+PAUSED = {Scenario.CONTINUE, Scenario.ABORT}  # a CLI command on a rollout a pause hook holds
 # Outcomes whose execution succeeds (the others end in a Fail state).
 EXECUTION_SUCCEEDS = ("SUCCEEDED", "DELETED", "RETAINED")
 # The hand-made service's tags. For the failed adoption, one of the keys ecsdrop sets is
@@ -130,6 +132,7 @@ class Prepared:
     hand_made: dict[str, Any] | None = None  # the service an adoption takes over, as it was
     record_before: dict[str, Any] | None = None  # the state item before the run under test
     tagged_before: list[str] = field(default_factory=list)  # what carried its tag before
+    execution: str | None = None  # the run a pause hook holds (CONTINUE, ABORT)
 
 
 def prepare(h: Harness, shared: SharedNetwork, scenario: Scenario, name: str) -> Prepared:
@@ -142,8 +145,8 @@ def prepare(h: Harness, shared: SharedNetwork, scenario: Scenario, name: str) ->
         cluster = SHARED_CLUSTER
     base = scorekeep(name, cluster=cluster)
     prepared = Prepared(scenario, name, cluster, base)
-    if scenario in JOBS:
-        return _prepare_job(h, prepared)
+    if scenario in JOBS or scenario in PAUSED:
+        return (_prepare_job if scenario in JOBS else _paused_rollout)(h, prepared)
     if scenario in ADOPTIONS:
         tags = HAND_MADE_TAGS_REPLACED if scenario is Scenario.ADOPT_ROLLBACK else HAND_MADE_TAGS
         prepared.hand_made = hand_made_service(h.client, cluster, name, tags)
@@ -196,6 +199,48 @@ def _deploy_first(h: Harness, prepared: Prepared) -> None:
         prepared.spec = first
 
 
+def canary(spec: dict[str, Any], *hooks: dict[str, Any]) -> dict[str, Any]:
+    """The spec deployed as a canary (with ``hooks``)."""
+    spec["service"]["deployment"] = {
+        "strategy": "canary",
+        "canary": {"percent": 10, "bakeTimeMinutes": 1},
+        "bakeTimeMinutes": 1,
+    }
+    if hooks:
+        spec["service"]["deployment"]["hooks"] = list(hooks)
+    return spec
+
+
+def _paused_rollout(h: Harness, prepared: Prepared) -> Prepared:
+    """A running canary service, and its next deployment held by a pause hook (an hour of
+    simulated time before the hook times out and rolls it back by itself)."""
+    name = prepared.name
+    prepared.before = h.deploy(canary(scorekeep(name, max_tasks=None)))
+    assert prepared.before.state == "SUCCEEDED", prepared.before.report
+    pause = {"stage": "POST_SCALE_UP", "pause": True, "timeoutMinutes": 60}
+    prepared.spec = canary(scorekeep(name, api_tag="v2", max_tasks=None), pause)
+    version = h.upload(prepared.spec)
+    prepared.execution = h.execution(lambda started: version_of(started) == version)
+    wait_until(lambda: _paused(h, prepared), 60, "the deployment to pause")
+    prepared.caller = CLI_CALLER
+    return prepared
+
+
+def _paused(h: Harness, prepared: Prepared) -> bool:
+    ecs = h.client("ecs")
+    listed = ecs.list_service_deployments(
+        cluster=prepared.cluster, service=prepared.name, status=["IN_PROGRESS"]
+    )["serviceDeployments"]
+    if not listed:
+        return False
+    arn = listed[0]["serviceDeploymentArn"]
+    (deployment,) = ecs.describe_service_deployments(serviceDeploymentArns=[arn])[
+        "serviceDeployments"
+    ]
+    hooks = deployment.get("lifecycleHookDetails") or []
+    return any(hook["status"] == "AWAITING_ACTION" for hook in hooks)
+
+
 def _prepare_job(h: Harness, prepared: Prepared) -> Prepared:
     """A new job (nothing before it), a running job to update, or one to delete."""
     prepared.spec = nightly_job(prepared.name)
@@ -240,8 +285,9 @@ def trigger(h: Harness, prepared: Prepared) -> Run | CliRun | None:
     """The run under test (None for an image push that started no deployment)."""
     if prepared.scenario in DELETIONS:
         return h.delete(prepared.name)
-    if prepared.scenario is Scenario.LIST:
-        return h.cli("list", "--json")
+    if prepared.scenario in (Scenario.LIST, *PAUSED):
+        listing = prepared.scenario is Scenario.LIST
+        return h.cli("list", "--json") if listing else h.cli(prepared.scenario, prepared.name)
     if prepared.scenario is Scenario.RUN:
         with tempfile.TemporaryDirectory() as where:
             spec = Path(where) / f"{prepared.name}.json"
@@ -277,6 +323,8 @@ def check_normal(
     if isinstance(run, CliRun):
         if prepared.scenario is Scenario.RUN:
             check_ran(run)
+        elif prepared.scenario in PAUSED:
+            check_answered(h, prepared, run)
         else:
             check_listed(prepared, run)
         return
@@ -312,6 +360,8 @@ def check_permanent(
             return
         assert case.outcome == CLI_FAILED, case
         check_cli_failed(run, call)
+        if prepared.scenario in PAUSED:
+            assert _paused(h, prepared), "the refused command changed the paused deployment"
         return
     if case.outcome == NO_REDEPLOY:
         assert run is None, f"a redeploy started: {run}"
@@ -497,6 +547,21 @@ def check_listed(prepared: Prepared, run: CliRun) -> None:
     assert prepared.name in rows, sorted(rows)
     row = rows[prepared.name]
     assert (row["state"], row["specKey"]) == ("SUCCEEDED", f"specs/{prepared.name}.yaml"), row
+
+
+def check_answered(h: Harness, prepared: Prepared, run: CliRun) -> None:
+    """`ecsdrop continue` (or `abort`) exits 0, and the held run ends as asked: SUCCEEDED on
+    the new revision, or ROLLED_BACK to the one before."""
+    assert run.code == 0, run.stderr
+    assert prepared.execution is not None and prepared.before is not None
+    ended = h.follow(prepared.execution, prepared.name)
+    if prepared.scenario is Scenario.CONTINUE:
+        assert ended.state == "SUCCEEDED", ended.report
+    else:
+        assert ended.state == "ROLLED_BACK", ended.report
+        current = h.service(prepared.cluster, prepared.name)
+        assert current is not None
+        assert current["taskDefinition"] == _task_definition(prepared.before)
 
 
 def check_ran(run: CliRun) -> None:
