@@ -23,7 +23,12 @@ from bench.layer import breakdown, build_layer, reductions, tree_bytes
 from bench.machine import describe_machine
 from bench.plot import draw
 from bench.report import render
-from bench.runs import measure_admission, measure_deployments, measure_scale
+from bench.runs import (
+    measure_admission,
+    measure_deployments,
+    measure_only_progressive,
+    measure_scale,
+)
 from localcloud.template.loader import load_template
 
 
@@ -43,7 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--report-only", action="store_true", help="rewrite the doc only")
     parser.add_argument(
         "--only",
-        choices=("cold-start",),
+        choices=("cold-start", "progressive"),
         help="measure only this part, into bench/.work/<part>.json (results.json untouched)",
     )
     return parser.parse_args(argv)
@@ -87,10 +92,16 @@ def measure_only_cold_start(python: Path) -> int:
     settings.WORK.mkdir(parents=True, exist_ok=True)
     layout = host_layout(python)
     measured = measure_lambda_cold_starts(layout, settings.WORK / "cold-start-lambda")
-    out = settings.WORK / "cold-start.json"
-    out.write_text(json.dumps(measured, indent=2) + "\n", encoding="utf-8")
     for function, times in measured["cold_start_lambda_ms"].items():
         say(f"{function}: total {times['total']} ms, ecsdrop's share {times['ecsdrop_share']} ms")
+    return write_part("cold-start", measured)
+
+
+def write_part(part: str, measured: Any) -> int:
+    """Write one part's figures to bench/.work/<part>.json (results.json untouched)."""
+    settings.WORK.mkdir(parents=True, exist_ok=True)
+    out = settings.WORK / f"{part}.json"
+    out.write_text(json.dumps(measured, indent=2) + "\n", encoding="utf-8")
     say(f"wrote {out.relative_to(settings.ROOT)}")
     return 0
 
@@ -136,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.only == "cold-start":
         return measure_only_cold_start(lambda_python(args.python313))
+    if args.only == "progressive":
+        return write_part("progressive", measure_only_progressive(say))
     started = args.started_at or time.time()
     settings.WORK.mkdir(parents=True, exist_ok=True)
     python = lambda_python(args.python313)

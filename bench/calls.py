@@ -15,6 +15,8 @@ ORCHESTRATION_SERVICES = frozenset({"lambda", "states"})
 CATEGORIES = ("deploy", "bookkeeping", "orchestration", "other")
 _READ_PREFIXES = ("Describe", "List", "Get")
 _ROLLOUT_STARTERS = frozenset({"ecs:CreateService", "ecs:UpdateService"})
+# the rollout-events function resuming the parked workflow on ECS's deployment event
+_ROLLOUT_ENDERS = frozenset({"states:SendTaskSuccess", "states:SendTaskFailure"})
 
 
 class Call(Protocol):
@@ -92,8 +94,17 @@ def rollout_started_at(calls: Iterable[Call]) -> float | None:
     return min(starts) if starts else None
 
 
+def rollout_ended_at(calls: Iterable[Call], started: float) -> float | None:
+    """When ECS's deployment event resumed the workflow: its first task-token callback
+    after the rollout started (None: no callback, the run ended without one)."""
+    ends = [call.at for call in calls if call.name in _ROLLOUT_ENDERS and call.at > started]
+    return min(ends) if ends else None
+
+
 def polling_calls(calls: Iterable[Call], until: float) -> int:
-    """Reads of ECS/EC2/ELBv2 made after the rollout started and before the deployer ended.
+    """Reads of ECS/EC2/ELBv2 made while ECS rolled out: after the rollout started and before
+    ECS's event resumed the workflow (or, without one, before the deployer ended). The reads
+    a rollback makes after that event are its work, not a wait.
 
     Zero for a deployer that waits on ECS's own event; a poller's count grows with the
     rollout's length.
@@ -102,4 +113,6 @@ def polling_calls(calls: Iterable[Call], until: float) -> int:
     started = rollout_started_at(listed)
     if started is None:
         return 0
+    ended = rollout_ended_at(listed, started)
+    until = min(until, ended) if ended is not None else until
     return sum(1 for call in listed if is_polling_call(call.name) and started < call.at <= until)

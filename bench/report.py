@@ -113,8 +113,9 @@ def deployments_section(results: dict[str, Any]) -> list[str]:
         "## Per deployment",
         "",
         "ECS/EC2/ELBv2 calls are the deployment's work; polling calls are ECS/EC2/ELBv2 reads "
-        "made after the rollout started (CreateService/UpdateService) and before the "
-        "deployment ended. All AWS calls add bookkeeping (DynamoDB, S3, EventBridge), "
+        "made while ECS rolled out: after the rollout started (CreateService/UpdateService) "
+        "and before ECS's deployment event resumed the workflow (or, for a deployer without "
+        "one, before it ended). All AWS calls add bookkeeping (DynamoDB, S3, EventBridge), "
         "Step Functions → Lambda invocations and task-token callbacks, ECR digest lookups and "
         "CloudWatch Logs. State transitions are the states entered plus Task retries, priced "
         "at Step Functions Standard's $0.025 per 1,000.",
@@ -240,6 +241,46 @@ def sweep_section(results: dict[str, Any]) -> list[str]:
         "",
         *_table(
             ("rollout", "ecsdrop calls", "ecsdrop polling", "peer calls", "peer polling"), rows
+        ),
+    ]
+
+
+def progressive_section(results: dict[str, Any]) -> list[str]:
+    rollouts = results.get("progressive") or []
+    if not rollouts:
+        return []
+    rows = [
+        (
+            rollout["rollout"],
+            f"{rollout['status']} (ECS: {rollout['ecs_status']})",
+            rollout["deploy_api_calls"],
+            rollout["polling_calls"],
+            rollout["state_transitions"],
+            _seconds(rollout["seconds"]),
+        )
+        for rollout in rollouts
+    ]
+    return [
+        "## Blue/green, linear and canary",
+        "",
+        "One image redeploy of a service deployed with each strategy (bench/progressive.py): "
+        "ECS shifts the traffic in its steps and bakes on the simulated clock; the alarm row "
+        "sets the deployment's CloudWatch alarm to ALARM during the canary, the pause row "
+        "answers the pause hook with ContinueServiceDeployment (as `ecsdrop continue` does). "
+        "The workflow parks on ECS's events and its stage reporter hook throughout: polling "
+        "calls are the pipeline's ECS/EC2/ELBv2 reads between UpdateService and that event; "
+        "a rollback's reads of what to restore come after it.",
+        "",
+        *_table(
+            (
+                "rollout",
+                "run ended",
+                "ECS/EC2/ELBv2 calls",
+                "polling calls",
+                "state transitions",
+                "S3 PUT → end",
+            ),
+            rows,
         ),
     ]
 
@@ -705,6 +746,7 @@ def render(results: dict[str, Any]) -> str:
         deployments_section,
         overhead_section,
         peer_section,
+        progressive_section,
         critical_path_section,
         scale_section,
         admission_section,

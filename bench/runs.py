@@ -10,6 +10,7 @@ from bench.admission_sim import simulate
 from bench.deployments import SCENARIOS, Measured, measure, one_round, overhead, summarize
 from bench.peer import PeerRun, expect_success, peer_command, run_peer, summarize_peer
 from bench.pipeline import BenchError, Pipeline, local_cloud
+from bench.progressive import ROLLOUTS, measure_progressive
 from bench.scale import admission_rows, run_size, shared_vpc
 from bench.settings import (
     REGISTRY,
@@ -90,7 +91,8 @@ def measure_deployments(runs: int, ecs: Path | None, say: Say) -> dict[str, Any]
     with local_cloud(
         time_scale=TIME_SCALE,
         rollout_seconds=ROLLOUT_SECONDS,
-        quotas=kept_services(runs + 1),  # bench-1..runs and the peer's service, all kept
+        # bench-1..runs, the peer's service and the progressive rollouts' services, all kept
+        quotas=kept_services(runs + 1 + len(ROLLOUTS)),
     ) as cloud:
         pipeline = Pipeline(cloud)
         measured = _rounds(pipeline, runs, say)
@@ -105,7 +107,18 @@ def measure_deployments(runs: int, ecs: Path | None, say: Say) -> dict[str, Any]
             command = peer_command(peer_ecs, PEER_SERVICE, PEER_CONTAINER, _api_image("TAG"))
             results["peer"] = summarize_peer(peer_runs, results["redeploy"], peer_ecs, command)
         results["rollout_sweep"] = _sweep(pipeline, peer_ecs, say)
+        results["progressive"] = measure_progressive(pipeline, say)
     return results
+
+
+def measure_only_progressive(say: Say) -> list[dict[str, Any]]:
+    """`--only progressive`: the blue/green, linear and canary rollouts alone."""
+    with local_cloud(
+        time_scale=TIME_SCALE, rollout_seconds=ROLLOUT_SECONDS, quotas=kept_services(len(ROLLOUTS))
+    ) as cloud:
+        pipeline = Pipeline(cloud)
+        pipeline.push_images("latest", "v1")
+        return measure_progressive(pipeline, say)
 
 
 def measure_scale(sizes: list[int], say: Say) -> list[dict[str, Any]]:

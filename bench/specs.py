@@ -17,6 +17,24 @@ def scorekeep(service: str, api_tag: str = "latest") -> str:
     return text.replace(_API_IMAGE, f"{REGISTRY}/scorekeep-api:{api_tag}")
 
 
+_ROLLING = (
+    "  deployment:\n    minimumHealthyPercent: 100\n    maximumPercent: 200\n"
+    "    stabilityTimeoutSeconds: 600\n"
+)
+
+
+def scorekeep_deploying(service: str, deployment: str, api_tag: str = "latest") -> str:
+    """scorekeep with ``deployment`` (YAML lines, as under service.deployment) in place of
+    its rolling update's settings."""
+    text = scorekeep(service, api_tag)
+    if _ROLLING not in text:
+        raise ValueError(
+            f"{SCOREKEEP} no longer holds the rolling settings bench/specs.py replaces"
+        )
+    lines = "".join(f"    {line}\n" for line in deployment.splitlines())
+    return text.replace(_ROLLING, f"  deployment:\n{lines}")
+
+
 def scorekeep_in_shared_vpc(service: str, vpc_id: str, subnet_ids: list[str]) -> str:
     """scorekeep in an existing VPC's private subnets, without a load balancer: the shape of
     many services of one team, where each deployment is ECS work (and a security group)."""

@@ -42,10 +42,17 @@ def _redeploy_calls(results: dict[str, Any]) -> Check:
 
 def _polling(results: dict[str, Any]) -> Check:
     sweep = results.get("rollout_sweep") or []
+    progressive = results.get("progressive") or []
     counts = [results["redeploy"]["polling_calls"]]
     counts += [point["ecsdrop"]["polling_calls"] for point in sweep]
-    lengths = ", ".join(f"{point['rollout_seconds']:g}" for point in sweep)
-    measured = f"{max(counts)} (rollouts of {lengths} s)" if sweep else str(max(counts))
+    counts += [rollout["polling_calls"] for rollout in progressive]
+    parts = []
+    if sweep:
+        lengths = ", ".join(f"{point['rollout_seconds']:g}" for point in sweep)
+        parts.append(f"rollouts of {lengths} s")
+    if progressive:
+        parts.append(f"{len(progressive)} blue/green, linear and canary rollouts")
+    measured = str(max(counts)) + (f" ({'; '.join(parts)})" if parts else "")
     return Check("polling_calls", "no polling call while ECS rolls out", measured, max(counts) == 0)
 
 

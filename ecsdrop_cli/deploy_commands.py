@@ -255,8 +255,6 @@ def follow(
     return outcome(stack, execution, progress.status, service)
 
 
-
-
 class StageWatch:
     """Whether ECS's deployment of the service in progress has reached ``stage`` (or one
     after it); ``reached`` says which stage it was at then."""

@@ -40,6 +40,14 @@ def test_a_deployer_that_waits_on_the_event_makes_no_polling_call() -> None:
     assert api.polling_calls(waiter, until=10.0) == 0
 
 
+def test_reads_after_ecs_resumed_the_workflow_are_the_rollbacks_not_polling() -> None:
+    calls = [Call(1.0, "ecs:UpdateService"), Call(4.0, "ecs:DescribeServices")]
+    calls += [Call(6.0, "states:SendTaskFailure"), Call(7.0, "ecs:DescribeServices")]
+    calls.append(Call(8.0, "ecs:UpdateService"))  # the rollback restoring the settings
+    assert api.polling_calls(calls, until=10.0) == 1
+    assert api.rollout_ended_at(calls, started=1.0) == 6.0
+
+
 def test_no_rollout_started_means_no_polling() -> None:
     assert api.polling_calls([Call(1.0, "ecs:DescribeServices")], until=5.0) == 0
 

@@ -320,3 +320,43 @@ def test_a_measured_admission_over_its_floor_is_explained_by_the_machine(
     assert "busy 92 CPU-seconds, 80% of one core over the run" in document
     assert "From those arrivals the floor is 93 s and the run took 1.24x of it" in document
     assert "| 115.00 s | 2.00 s | 120 | 140 |" in document  # the scale table's new columns
+
+
+def _rollout(name: str, status: str, polling: int) -> dict[str, Any]:
+    return {
+        "rollout": name,
+        "status": status,
+        "ecs_status": "SUCCESSFUL" if status == "SUCCEEDED" else "ROLLBACK_SUCCESSFUL",
+        "deploy_api_calls": 4,
+        "polling_calls": polling,
+        "state_transitions": 17,
+        "seconds": 5.5,
+    }
+
+
+def test_progressive_rollouts_are_tabled_and_their_polling_counts_in_the_target(
+    results: dict[str, Any],
+) -> None:
+    rolled = copy.deepcopy(results)
+    rolled["progressive"] = [
+        _rollout("canary", "SUCCEEDED", 0),
+        _rollout("canary, alarm → rollback", "ROLLED_BACK", 0),
+    ]
+    document = render(rolled)
+    assert "## Blue/green, linear and canary" in document
+    assert "| canary, alarm → rollback | ROLLED_BACK (ECS: ROLLBACK_SUCCESSFUL) | 4 | 0 |" in (
+        document
+    )
+    assert "2 blue/green, linear and canary rollouts" in document
+    assert all(check.met for check in check_targets(rolled))
+
+    rolled["progressive"][1]["polling_calls"] = 3  # a wait that asked ECS
+    polling = next(c for c in check_targets(rolled) if c.key == "polling_calls")
+    assert not polling.met
+    assert polling.measured.startswith("3 ")
+
+
+def test_results_without_progressive_rollouts_render_without_their_section(
+    results: dict[str, Any],
+) -> None:
+    assert "## Blue/green, linear and canary" not in render(results)

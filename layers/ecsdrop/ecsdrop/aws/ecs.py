@@ -6,6 +6,7 @@ import functools
 from typing import Any
 
 import botocore.session
+from botocore.model import StringShape
 
 from ecsdrop.aws.admission import Admission
 from ecsdrop.aws.errors import aws_call, error_code
@@ -29,7 +30,10 @@ def ecs_enum(shape: str) -> tuple[str, ...]:
     """The values of one of ECS's enums in botocore's model, in the API's own order
     (``ServiceDeploymentLifecycleStage`` lists a deployment's stages as ECS goes
     through them)."""
-    return tuple(botocore.session.get_session().get_service_model("ecs").shape_for(shape).enum)
+    found = botocore.session.get_session().get_service_model("ecs").shape_for(shape)
+    if not isinstance(found, StringShape) or not found.enum:
+        raise ValueError(f"{shape} is not an enum in botocore's ECS model")
+    return tuple(found.enum)
 
 
 def lifecycle_stages() -> tuple[str, ...]:
