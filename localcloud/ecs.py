@@ -411,6 +411,12 @@ class EcsServices:
             "updatedAt": _now(),
         }
         _replace(service, failed)
+        rest = [item for item in service.deployments if item["id"] != rollout.deployment_id]
+        if rest:
+            # ECS rolls back to the source revision: from now on describe-services names its
+            # task definition, as a rolling update's rollback does at once (an UpdateService
+            # with it while the green tasks stop starts no new deployment)
+            service.task_definition = rest[0]["taskDefinition"]
         self._record(
             service,
             f"(service {service.name}) (deployment {failed['id']}) deployment failed: {reason}",

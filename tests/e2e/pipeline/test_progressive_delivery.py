@@ -60,6 +60,12 @@ def service_deployment(pipeline: Pipeline, service: str) -> dict[str, Any]:
     return dict(found[0])
 
 
+def rolled_back(pipeline: Pipeline, service: str) -> bool:
+    """ECS's rollback has finished (the green tasks stopped): ecsdrop's run may end before,
+    once ECS has begun it."""
+    return service_deployment(pipeline, service).get("status") == "ROLLBACK_SUCCESSFUL"
+
+
 class Traffic:
     """The forward weights of a service's production (or test) listener rule, by role: the
     share of the target group the service's new tasks register in ("new") and the other's."""
@@ -192,8 +198,8 @@ def test_an_alarm_in_alarm_during_the_canary_rolls_back_to_the_previous_revision
     assert result["status"] == "ROLLED_BACK", result
     assert "sk-alarm-5xx" in result["cause"]
     assert described(pipeline, "sk-alarm")["taskDefinition"] == first["taskDefinitionArn"]
+    assert wait_until(lambda: rolled_back(pipeline, "sk-alarm"), 30)
     deployment = service_deployment(pipeline, "sk-alarm")
-    assert deployment["status"] == "ROLLBACK_SUCCESSFUL"
     assert deployment["alarms"]["triggeredAlarmNames"] == ["sk-alarm-5xx"]
     assert pipeline.state("sk-alarm")["taskDefinitionArn"] == first["taskDefinitionArn"]
 
@@ -278,11 +284,12 @@ def test_a_blue_green_deployment_whose_lambda_hook_answers_failed_is_rolled_back
     assert second["status"] == "ROLLED_BACK", second
     assert "lifecycle hook FAILED" in second["cause"]
     assert described(pipeline, "sk-hook")["taskDefinition"] == first["taskDefinitionArn"]
-    assert 100.0 not in traffic.shares(green)  # no production traffic ever reached it
-    deployment = service_deployment(pipeline, "sk-hook")
-    assert deployment["status"] == "ROLLBACK_SUCCESSFUL"
-    (hook,) = deployment["lifecycleHookDetails"]
-    assert (hook["targetArn"], hook["status"]) == (refuse, "FAILED")
+    assert 100.0 not in traffic.shares(green), traffic.seen  # no production traffic reached it
+    # ecsdrop's run ends once ECS has begun the rollback; the green tasks stop after it
+    assert wait_until(lambda: rolled_back(pipeline, "sk-hook"), 30)
+    details = service_deployment(pipeline, "sk-hook")["lifecycleHookDetails"]
+    (hook,) = [h for h in details if h["targetArn"] == refuse]  # not ecsdrop's stage reporter
+    assert hook["status"] == "FAILED"
     logs = pipeline.client("logs").filter_log_events(
         logGroupName="/aws/lambda/ecsdrop-hook-refuse", filterPattern="HOOK"
     )["events"]
@@ -323,7 +330,8 @@ def test_a_pause_hook_holds_the_deployment_until_ecsdrop_continue(pipeline: Pipe
     assert result["status"] == "SUCCEEDED", result
     deployment = service_deployment(pipeline, "sk-pause")
     assert deployment["status"] == "SUCCESSFUL"
-    assert [h["status"] for h in deployment["lifecycleHookDetails"]] == ["SUCCEEDED"]
+    pauses = [h for h in deployment["lifecycleHookDetails"] if h["targetType"] == "PAUSE"]
+    assert [h["status"] for h in pauses] == ["SUCCEEDED"]
     assert pipeline.cli("continue", "sk-pause") == 1  # nothing is paused any more
 
 
@@ -346,7 +354,7 @@ def test_ecsdrop_abort_rolls_a_paused_deployment_back(
     assert code == 0, result
     assert result["status"] == "ROLLED_BACK"
     assert described(pipeline, "sk-abort")["taskDefinition"] == first["taskDefinitionArn"]
-    assert service_deployment(pipeline, "sk-abort")["status"] == "ROLLBACK_SUCCESSFUL"
+    assert wait_until(lambda: rolled_back(pipeline, "sk-abort"), 30)
 
 
 def test_submit_wait_until_bake_time_returns_while_the_bake_goes_on(

@@ -24,7 +24,7 @@ from ecsdrop.aws.ecs import Ecs
 from ecsdrop.aws.store import StateStore
 from ecsdrop.deploy.load_balancer import unchanged_load_balancer
 from ecsdrop.deploy.network import unchanged_network
-from ecsdrop.deploy.service import running_desired_count
+from ecsdrop.deploy.service import progressive_resources, running_desired_count
 from ecsdrop.deploy.task_definition import comparable, pin_images
 from ecsdrop.spec.installation import Installation
 from ecsdrop.spec.model import Spec
@@ -150,7 +150,7 @@ def compare(spec: Spec, installation: Installation, running: Running) -> Plan:
         cluster=spec.cluster,
         sections=(
             Section("taskDefinition", _definition(revision), _definition(wanted)),
-            _runner(spec, deployed, deployed_spec, service, target),
+            _runner(spec, installation, deployed, deployed_spec, service, target),
             Section(
                 "network",
                 network_plan(deployed_spec) if deployed_spec else None,
@@ -166,8 +166,9 @@ def compare(spec: Spec, installation: Installation, running: Running) -> Plan:
     )
 
 
-def _runner(
+def _runner(  # noqa: PLR0917 - the two sides of the comparison and what binds them
     spec: Spec,
+    installation: Installation,
     deployed: dict[str, Any],
     deployed_spec: Spec | None,
     service: dict[str, Any] | None,
@@ -180,13 +181,13 @@ def _runner(
         return Section("schedule", before, spec.schedule)
     request = update_service_input(
         spec,
-        _resources(spec, deployed),
+        _resources(spec, installation, deployed),
         desired_count=running_desired_count(spec, service, target),
     )
     return Section("service", _service_settings(service), _service_settings(request))
 
 
-def _resources(spec: Spec, deployed: dict[str, Any]) -> Resources:
+def _resources(spec: Spec, installation: Installation, deployed: dict[str, Any]) -> Resources:
     """The ids the service would bind to: the recorded ones while the plans are unchanged
     (the steps reuse them then), placeholders where they would be built anew."""
     placeholders = Resources.placeholders(spec)
@@ -201,6 +202,7 @@ def _resources(spec: Spec, deployed: dict[str, Any]) -> Resources:
         subnet_ids=network.task_subnet_ids,
         security_group_ids=network.task_security_group_ids,
         target_group_arn=target_group if spec.has_load_balancer else None,
+        extra=progressive_resources(load_balancer, installation) or placeholders.extra,
     )
 
 

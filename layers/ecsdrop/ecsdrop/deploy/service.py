@@ -125,23 +125,33 @@ def bound_resources(state: WorkflowState, installation: Installation | None = No
     installation, a progressive strategy's too (the role ECS shifts its traffic as)."""
     network = state.steps.done(NetworkResult)
     load_balancer = state.steps.done(LoadBalancerResult)
-    extra: dict[str, str] = {}
-    if load_balancer.alternate_target_group_arn and installation is not None:
-        found = {
-            ALTERNATE_TARGET_GROUP: load_balancer.alternate_target_group_arn,
-            PRODUCTION_LISTENER_RULE: load_balancer.production_rule_arn,
-            TEST_LISTENER_RULE: load_balancer.test_rule_arn,
-            LOAD_BALANCER_ROLE: installation.default_load_balancer_role_arn,
-            STAGE_REPORTER: installation.rollout_stages_function_arn,
-        }
-        extra = {key: arn for key, arn in found.items() if arn}
     return Resources(
         task_definition_arn=state.steps.done(TaskDefinitionResult).task_definition_arn,
         subnet_ids=network.task_subnet_ids,
         security_group_ids=network.task_security_group_ids,
         target_group_arn=load_balancer.target_group_arn,
-        extra=extra,
+        extra=progressive_resources(load_balancer, installation),
     )
+
+
+def progressive_resources(
+    load_balancer: LoadBalancerResult | None, installation: Installation | None
+) -> dict[str, str]:
+    """What a blue/green, linear or canary strategy binds to besides the target group: the
+    alternate group and the rules of ``load_balancer``, the installation's role and stage
+    reporter (nothing for a rolling update, whose load balancer has no alternate group)."""
+    if load_balancer is None or not load_balancer.alternate_target_group_arn:
+        return {}
+    if installation is None:
+        return {}
+    found = {
+        ALTERNATE_TARGET_GROUP: load_balancer.alternate_target_group_arn,
+        PRODUCTION_LISTENER_RULE: load_balancer.production_rule_arn,
+        TEST_LISTENER_RULE: load_balancer.test_rule_arn,
+        LOAD_BALANCER_ROLE: installation.default_load_balancer_role_arn,
+        STAGE_REPORTER: installation.rollout_stages_function_arn,
+    }
+    return {key: arn for key, arn in found.items() if arn}
 
 
 def primary_deployment(service: dict[str, Any]) -> dict[str, Any]:
