@@ -34,6 +34,7 @@ from ecsdrop_cli import (
     deploy_commands,
     lifecycle_commands,
     local_commands,
+    redrive_commands,
     rollout_commands,
     run_commands,
     spec_commands,
@@ -125,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     lifecycle_commands.register(commands)
     run_commands.register(commands)
     rollout_commands.register(commands)
+    redrive_commands.register(commands)
     local_commands.register(commands)
     return parser
 

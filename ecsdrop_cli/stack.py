@@ -53,6 +53,7 @@ class Stack:
     event_bus: str
 
     plan_function: str = ""  # older stacks have no Plan function (no `ecsdrop diff`)
+    dead_letter_queues: str = ""  # JSON {queue URL: target ARN}; older stacks have none
 
     def client(self, service: str) -> Any:
         return _client(self.session, service, self.endpoint_url)
@@ -97,6 +98,7 @@ class Stack:
             table=outputs["TableName"],
             event_bus=outputs["EventBusName"],
             plan_function=outputs.get("PlanFunctionName", ""),
+            dead_letter_queues=outputs.get("DeadLetterQueues", ""),
         )
 
 

@@ -30,6 +30,7 @@ from localcloud.errors import LocalCloudError
 from localcloud.events import EventRouter
 from localcloud.faults import Fault, FaultBook, load_faults
 from localcloud.iam import Authorizer, RoleSessions
+from localcloud.lambda_async import AsyncFailures, keep_dead_letter_config
 from localcloud.lambda_runtime.moto_adapter import install_lambda_runtime
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.metering import CallLog, LoggedCall, MeteringMiddleware, RateLimit, Throttle
@@ -179,8 +180,15 @@ class LocalCloud:
             time_scale=self._time_scale,
             credentials=sessions.credentials_for if self._iam else None,
         )
-        self._router = EventRouter(self._faults, self._runtime.invoke_async)
+        self._runtime.failures = AsyncFailures(
+            self._clock,
+            self.client,
+            sessions.credentials_for if self._iam else None,
+            rerun=self._runtime.run_async,
+        )
+        self._router = EventRouter(self._faults, self._runtime.invoke_async, self._clock)
         install_lambda_runtime(self._patcher, self._runtime)
+        keep_dead_letter_config(self._patcher)
         self._router.install(self._patcher)
         install_push_events(self._patcher, self._router)
         Ec2Emulation(self._clock, self._quotas).install(self._patcher)
@@ -426,6 +434,12 @@ class LocalCloud:
     def events(self) -> list[dict[str, Any]]:
         """Recent events published on the buses: {"bus", "copies", "event"}, oldest first."""
         return self._router.recent_events() if self._router is not None else []
+
+    def async_failures(self) -> list[dict[str, Any]]:
+        """Asynchronous invocations that failed at least once (localcloud/lambda_async.py):
+        {"function", "requestId", "invocations", "outcome", "error"}, oldest first."""
+        failures = self._runtime.failures if self._runtime is not None else None
+        return failures.journal() if failures is not None else []
 
     def lambda_logs(self, function: str) -> list[str]:
         """Log lines (handler output and runtime START/END/REPORT) of a function, by logical id

@@ -35,11 +35,47 @@ from moto.sqs.models import sqs_backends
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 from moto.utilities.arns import parse_arn
 
+from localcloud.clock import Clock
 from localcloud.event_input import as_json_input, target_input_text
 from localcloud.faults import FaultBook
 from localcloud.patching import Patcher
 
 LOG = logging.getLogger("localcloud.events")
+# EventBridge's RetryPolicy defaults: 185 attempts within 24 hours
+_DEFAULT_RETRIES = 185
+_DEFAULT_MAX_AGE_SECONDS = 86400.0
+_MAX_BACKOFF_SECONDS = 300.0
+_ERROR_MESSAGE_CHARS = 1024
+_EVENTBRIDGE_AGENT = "events.amazonaws.com"
+_DELIVERY_CALLS = {
+    "states": "states:StartExecution",
+    "lambda": "lambda:Invoke",
+    "sqs": "sqs:SendMessage",
+    "sns": "sns:Publish",
+}
+
+
+class DeliveryFailure(Exception):
+    """Why EventBridge could not deliver an event to a target."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message, self.status = code, message, status
+
+    @property
+    def retryable(self) -> bool:
+        """Throttling and server errors are retried; the rest go to the queue at once."""
+        return self.status >= 500 or self.status == 429 or "Throttl" in self.code
+
+    @classmethod
+    def of(cls, error: Exception) -> DeliveryFailure:
+        if isinstance(error, DeliveryFailure):
+            return error
+        code = str(getattr(error, "code", None) or type(error).__name__)
+        status = int(getattr(error, "status", None) or getattr(error, "code_status", 0) or 400)
+        return cls(code, str(getattr(error, "message", None) or error), status)
+
+
 _ENABLED_STATES = ("ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
 _JOURNAL_SIZE = 1000  # events kept of each kind (source and detail-type)
 
@@ -101,8 +137,15 @@ def _moto_shaped(event: Mapping[str, Any]) -> dict[str, Any]:
 class EventRouter:
     """Publishes events on buses and delivers them to the targets of matching rules."""
 
-    def __init__(self, faults: FaultBook, invoke_lambda_async: Callable[[Any, str], None]) -> None:
+    def __init__(
+        self,
+        faults: FaultBook,
+        invoke_lambda_async: Callable[[Any, str], None],
+        clock: Clock | None = None,
+    ) -> None:
+        """Without ``clock`` a failed delivery is not retried: it goes to the queue at once."""
         self._faults = faults
+        self._clock = clock
         self._invoke_lambda_async = invoke_lambda_async
         # One bounded journal per kind, so that a chatty kind (every ECS task's every state
         # change) never pushes the others out; entries are numbered to be merged in order.
@@ -146,15 +189,87 @@ class EventRouter:
         if rule.event_pattern.dump() is None or not rule.event_pattern.matches_event(event):
             return
         for target in list(rule.targets):
-            try:
-                self._deliver_to_target(rule, target, event)
-            except Exception:  # one failing target must not stop the others
-                LOG.warning(
-                    "delivery of %s to %s failed",
-                    event.get("detail-type"),
-                    target.get("Arn"),
-                    exc_info=True,
+            self._attempt(rule, target, event, attempt=1, first=time.monotonic())
+
+    def _attempt(
+        self,
+        rule: Any,
+        target: Mapping[str, Any],
+        event: dict[str, Any],
+        attempt: int,
+        first: float,
+    ) -> None:
+        """Deliver to one target; a failure is retried as the target's RetryPolicy allows
+        (throttling and 5xx only, with exponential back-off on the simulated clock), then
+        goes to its DeadLetterConfig queue. One failing target never stops the others."""
+        try:
+            self._injected_failure(target)
+            self._deliver_to_target(rule, target, event)
+        except Exception as error:  # noqa: BLE001 - any failure is the delivery's outcome
+            LOG.info("delivery of %s to %s failed", event.get("detail-type"), target.get("Arn"))
+            failure = DeliveryFailure.of(error)
+            policy = target.get("RetryPolicy") or {}
+            retries = int(policy.get("MaximumRetryAttempts", _DEFAULT_RETRIES))
+            max_age = float(policy.get("MaximumEventAgeInSeconds", _DEFAULT_MAX_AGE_SECONDS))
+            wait = min(_MAX_BACKOFF_SECONDS, float(2 ** (attempt - 1)))
+            age = time.monotonic() - first
+            if (
+                failure.retryable
+                and attempt <= retries
+                and self._clock is not None
+                and age + self._clock.wall_seconds(wait) <= self._clock.wall_seconds(max_age)
+            ):
+                self._clock.after(
+                    wait, lambda: self._attempt(rule, target, event, attempt + 1, first)
                 )
+                return
+            self._dead_letter(rule, target, event, failure)
+
+    def _injected_failure(self, target: Mapping[str, Any]) -> None:
+        """An API fault on the call EventBridge makes to deliver (states:StartExecution,
+        lambda:Invoke, sqs:SendMessage, sns:Publish) fails the delivery."""
+        service = parse_arn(target["Arn"]).service
+        call = _DELIVERY_CALLS.get(service)
+        if call is None:
+            return
+        fault = self._faults.take_api_fault(call, user_agent=_EVENTBRIDGE_AGENT)
+        if fault is not None and fault.error is not None:
+            raise DeliveryFailure(fault.error, fault.error_message, fault.http_status)
+
+    def _dead_letter(
+        self, rule: Any, target: Mapping[str, Any], event: dict[str, Any], failure: DeliveryFailure
+    ) -> None:
+        queue_arn = (target.get("DeadLetterConfig") or {}).get("Arn")
+        if not queue_arn or ":sqs:" not in str(queue_arn):
+            LOG.warning(
+                "delivery of %s to %s failed, no dead-letter queue: lost (%s)",
+                event.get("detail-type"),
+                target.get("Arn"),
+                failure,
+            )
+            return
+        arn = parse_arn(str(queue_arn))
+
+        def attribute(value: str) -> dict[str, str]:
+            return {"DataType": "String", "StringValue": value}
+
+        sqs_backends[arn.account][arn.region].send_message(
+            queue_name=arn.resource_id,
+            message_body=json.dumps(_aws_shaped(event)),
+            message_attributes={
+                "RULE_ARN": attribute(str(rule.arn)),
+                "TARGET_ARN": attribute(str(target["Arn"])),
+                "ERROR_CODE": attribute(failure.code),
+                "ERROR_MESSAGE": attribute(failure.message[:_ERROR_MESSAGE_CHARS]),
+            },
+        )
+        LOG.warning(
+            "delivery of %s to %s failed: sent to %s (%s)",
+            event.get("detail-type"),
+            target.get("Arn"),
+            arn.resource_id,
+            failure.code,
+        )
 
     def _deliver_to_target(
         self, rule: Any, target: Mapping[str, Any], event: dict[str, Any]

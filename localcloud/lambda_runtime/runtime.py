@@ -21,6 +21,7 @@ from typing import Any
 
 from moto.awslambda.utils import get_backend
 
+from localcloud.lambda_async import AsyncFailures, Attempt
 from localcloud.lambda_runtime.workers import (
     InvocationResult,
     TooManyWorkersError,
@@ -115,6 +116,7 @@ class LambdaRuntime:
         self._logs: dict[str, deque[str]] = {}
         self._cold_starts = 0
         self._async = ThreadPoolExecutor(async_threads, thread_name_prefix="lambda-async")
+        self.failures: AsyncFailures | None = None  # set by the cloud
         self._site_packages = [path for path in site.getsitepackages() if os.path.isdir(path)]
 
     # -- invocation ----------------------------------------------------------------------------
@@ -138,11 +140,22 @@ class LambdaRuntime:
         return result
 
     def invoke_async(self, function: Any, event_json: str) -> None:
-        """Asynchronous invocation (EventBridge targets, InvocationType=Event): fire and log."""
+        """Asynchronous invocation (EventBridge targets, InvocationType=Event): queued and run
+        once; what a failure leads to (retries, the dead-letter queue) is ``failures``'s
+        (localcloud/lambda_async.py). Without it, a failure is only logged."""
+        self.run_async(function, event_json, Attempt())
+
+    def run_async(self, function: Any, event_json: str, attempt: Attempt) -> None:
+        """Run one attempt of an asynchronous invocation on the async threads."""
 
         def run() -> None:
+            ran = attempt.ran()
             result = self.invoke(function, event_json)
-            if result.errored:
+            if not result.errored:
+                return
+            if self.failures is not None:
+                self.failures.failed(function, event_json, ran, result)
+            else:
                 LOG.warning(
                     "async invocation of %s failed: %s", function.function_name, result.payload
                 )

@@ -99,6 +99,23 @@ EXTRA_GRANTS: dict[str, dict[str, str]] = {
     "RollbackFunction": {
         "iam:PassRole": "restoring a service puts back a task definition with roles",
     },
+    "NotifierFunction": {
+        **{
+            f"dynamodb:{action}": "Powertools Idempotency records each post once made"
+            for action in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")
+        },
+        "sqs:SendMessage": "Lambda sends its failed events to its dead-letter queue",
+    },
+    # Lambda itself sends an asynchronous event the function failed on every attempt to its
+    # dead-letter queue, with the function's role (SAM's DeadLetterQueue grants it)
+    **{
+        function: {"sqs:SendMessage": "Lambda sends its failed events to its dead-letter queue"}
+        for function in (
+            "EcrTriggerFunction",
+            "RolloutEventsFunction",
+            "ScheduledRunsFunction",
+        )
+    },
 }
 
 

@@ -12,6 +12,7 @@ import pytest
 from ecsdrop.aws.events import DETAIL_TYPE, SOURCE
 from ecsdrop.notify.delivery import RetryPolicy
 from ecsdrop.notify.destinations import parse_destinations
+from ecsdrop.notify.once import RECORD_KEY
 from tests.support.template import resource, template
 from tests.unit.notify.samples import real_detail
 
@@ -21,14 +22,23 @@ def test_the_default_secret_is_a_valid_empty_list_of_destinations() -> None:
     assert parse_destinations(text, "template default") == ()
 
 
-def test_the_notifier_may_read_its_secret_and_nothing_else() -> None:
+def test_the_notifier_may_read_its_secret_and_its_post_records_and_nothing_else() -> None:
     props = resource("NotifierFunction")["Properties"]
     assert props["CodeUri"] == "functions/notifier"
     env = props["Environment"]["Variables"]
     assert env["DESTINATIONS_SECRET_ARN"] == {"Ref": "DestinationsSecret"}
-    assert props["Policies"] == [
-        {"AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": {"Ref": "DestinationsSecret"}}}
-    ]
+    secret, records = props["Policies"]
+    assert secret == {
+        "AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": {"Ref": "DestinationsSecret"}}
+    }
+    (statement,) = records["Statement"]
+    assert statement["Resource"] == {"Fn::GetAtt": ["StateTable", "Arn"]}
+    assert statement["Condition"] == {
+        "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [RECORD_KEY]}
+    }
+    assert props["DeadLetterQueue"]["TargetArn"] == {
+        "Fn::GetAtt": ["NotificationsDeadLetterQueue", "Arn"]
+    }
     assert "Events" not in props  # invoked by the rule below, with its own permission
 
 
@@ -48,21 +58,28 @@ def test_one_rule_on_the_stacks_bus_sends_the_published_events_to_both_targets()
     assert permission["SourceArn"] == {"Fn::GetAtt": ["DeploymentEventsRule", "Arn"]}
 
 
-def test_only_that_rule_may_publish_to_the_topic() -> None:
-    (statement,) = resource("NotificationTopicPolicy")["Properties"]["PolicyDocument"]["Statement"]
-    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
-    assert statement["Action"] == "sns:Publish"
-    assert statement["Condition"] == {
+def test_only_that_rule_and_the_dead_letter_alarms_may_publish_to_the_topic() -> None:
+    statements = resource("NotificationTopicPolicy")["Properties"]["PolicyDocument"]["Statement"]
+    by_principal = {s["Principal"]["Service"]: s for s in statements}
+    assert set(by_principal) == {"events.amazonaws.com", "cloudwatch.amazonaws.com"}
+    assert {s["Action"] for s in statements} == {"sns:Publish"}
+    assert by_principal["events.amazonaws.com"]["Condition"] == {
         "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["DeploymentEventsRule", "Arn"]}}
     }
+    alarms = by_principal["cloudwatch.amazonaws.com"]["Condition"]["ArnEquals"]["aws:SourceArn"]
+    assert alarms and all(a["Fn::GetAtt"][0].endswith("DeadLetterQueueAlarm") for a in alarms)
 
 
-def test_the_topic_is_encrypted_with_a_key_eventbridge_may_use() -> None:
+def test_the_topic_is_encrypted_with_a_key_eventbridge_and_alarms_may_use() -> None:
     topic = resource("NotificationTopic")["Properties"]
     assert topic["KmsMasterKeyId"] == {"Ref": "NotificationTopicKey"}
     statements = resource("NotificationTopicKey")["Properties"]["KeyPolicy"]["Statement"]
-    (events,) = [s for s in statements if s["Principal"] == {"Service": "events.amazonaws.com"}]
-    assert set(events["Action"]) == {"kms:GenerateDataKey*", "kms:Decrypt"}
+    (publishers,) = [s for s in statements if "Service" in s["Principal"]]
+    assert set(publishers["Principal"]["Service"]) == {
+        "events.amazonaws.com",
+        "cloudwatch.amazonaws.com",
+    }
+    assert set(publishers["Action"]) == {"kms:GenerateDataKey*", "kms:Decrypt"}
 
 
 def transform(transformer: dict[str, Any], event: dict[str, Any]) -> str:
