@@ -9,6 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ecsdrop.notify.once import event_identity
 from ecsdrop.notify.runtime import notifier_runtime
 from ecsdrop.observability import logger, metrics, tracer
 
@@ -19,8 +20,12 @@ from ecsdrop.observability import logger, metrics, tracer
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # A plain dict, not Powertools' EventBridgeEvent: see functions/ecr_trigger/app.py.
     notifier = notifier_runtime(os.environ).notifier
+    if notifier.once is not None:
+        notifier.once.register(context)
     report = notifier.announce(
-        event["detail"], time_left_seconds=context.get_remaining_time_in_millis() / 1000
+        event["detail"],
+        time_left_seconds=context.get_remaining_time_in_millis() / 1000,
+        identity=event_identity(event),
     )
     metrics.add_metric(name="NotificationsDelivered", unit="Count", value=len(report.delivered))
     metrics.add_metric(name="NotificationsFailed", unit="Count", value=len(report.failed))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ecsdrop.aws.admission import Turn
+    from ecsdrop.notify.delivery import DeliveryResult
     from ecsdrop.spec.problems import Problem
 
 
@@ -160,3 +161,11 @@ class DestinationsConfigError(EcsdropError):
 
 class WebhookUnreachable(EcsdropError):
     """No HTTP answer: refused, reset, DNS failure or timeout. The text never has the URL."""
+
+
+class NotDelivered(EcsdropError):
+    """A destination did not take the message: no post is recorded, a retry tries again."""
+
+    def __init__(self, result: DeliveryResult) -> None:
+        super().__init__(result.error or "not delivered")
+        self.result = result

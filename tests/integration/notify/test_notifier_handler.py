@@ -11,8 +11,10 @@ import boto3
 import pytest
 
 from ecsdrop.errors import ConfigurationError, DestinationsConfigError, NotFoundError
+from ecsdrop.notify.once import event_identity
 from tests.integration.notify.support import Sleeps, Webhook, warm_runtime
-from tests.support.moto_stack import real_event
+from tests.support.moto_stack import TABLE, real_event
+from tests.support.webhook import Reply
 from tests.unit.notify.samples import problems, shape
 
 SHAPES = {
@@ -181,3 +183,59 @@ def test_a_warm_container_rereads_the_secret_only_after_its_cache_expires(
     assert invoke_notifier(event, runtime)["delivered"] == ["old"]  # still cached
     clock.now += 30
     assert invoke_notifier(event, runtime)["delivered"] == ["new"]
+
+
+def test_the_same_event_delivered_three_times_posts_once_to_each_destination(
+    aws: boto3.Session,
+    stack: Any,  # its state table holds the post records
+    webhook: Webhook,
+    destinations_secret: Callable[..., str],
+    invoke_notifier: Callable[..., dict[str, Any]],
+) -> None:
+    arn = destinations_secret(
+        {"name": "team", "type": "slack", "url": webhook.url("/team")},
+        {"name": "audit", "type": "json", "url": webhook.url("/audit")},
+    )
+    runtime = warm_runtime(aws, arn, Sleeps(), env={"TABLE_NAME": TABLE})
+    event = real_event(SUCCEEDED)
+    republished = {**event, "id": "another-eventbridge-id"}  # a retried Finish's new event
+
+    first = invoke_notifier(event, runtime)
+    again = [invoke_notifier(e, runtime) for e in (event, republished)]
+
+    assert first["delivered"] == ["team", "audit"]
+    assert [r["delivered"] for r in again] == [["team", "audit"], ["team", "audit"]]
+    assert (len(webhook.at("/team")), len(webhook.at("/audit"))) == (1, 1)
+
+
+def test_a_post_that_failed_is_made_by_the_next_delivery_and_only_then(
+    aws: boto3.Session,
+    stack: Any,  # its state table holds the post records
+    webhook: Webhook,
+    destinations_secret: Callable[..., str],
+    invoke_notifier: Callable[..., dict[str, Any]],
+) -> None:
+    webhook.answer("/team", *[Reply(status=500)] * 4)  # every attempt of the first delivery
+    arn = destinations_secret({"name": "team", "type": "slack", "url": webhook.url("/team")})
+    runtime = warm_runtime(aws, arn, Sleeps(), env={"TABLE_NAME": TABLE})
+    event = real_event(ROLLED_BACK)
+
+    failed = invoke_notifier(event, runtime)
+    retried = invoke_notifier(event, runtime)
+    third = invoke_notifier(event, runtime)
+
+    assert failed["failed"][0]["status"] == 500
+    assert retried["delivered"] == ["team"]
+    assert third["delivered"] == ["team"]
+    assert len(webhook.at("/team")) == 5  # the first delivery's 4 attempts, then 1 post
+
+
+def test_each_stage_of_a_rollout_is_its_own_post() -> None:
+    detail = {"deploymentId": "run-1", "state": "ROLLING_OUT", "stage": "PRODUCTION_TRAFFIC_SHIFT"}
+    steps = [
+        event_identity({"id": str(n), "detail": {**detail, "progress": f"traffic shifted {p} %"}})
+        for n, p in enumerate((25, 50, 25))
+    ]
+    assert steps[0] != steps[1]
+    assert steps[0] == steps[2]  # the same step announced again is the same post
+    assert event_identity({"id": "e-1", "detail": {"state": "RUN_FAILED"}})["run"] == "e-1"

@@ -48,9 +48,10 @@ class DeliveryResult:
     attempts: int
     status: int | None = None
     error: str | None = None
+    repeated: bool = False  # posted by an earlier delivery of the same event: not again
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        answer = {
             "destination": self.destination,
             "type": self.type,
             "delivered": self.delivered,
@@ -58,6 +59,7 @@ class DeliveryResult:
             "status": self.status,
             "error": self.error,
         }
+        return {**answer, "repeated": True} if self.repeated else answer
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from ecsdrop.notify.delivery import Courier, DeliveryResult
 from ecsdrop.notify.destinations import Destination
 from ecsdrop.notify.formats import render
 from ecsdrop.notify.message import Announcement, announcement_of
+from ecsdrop.notify.once import OncePerDestination
 
 # time kept back from the function's own timeout to report instead of being killed
 SAFETY_MARGIN_SECONDS = 3.0
@@ -51,11 +52,20 @@ class NotifyReport:
 
 @dataclass(frozen=True)
 class Notifier:
+    """``once`` (when given) makes each post once per event identity and destination."""
+
     destinations: Callable[[], Sequence[Destination]]
     courier: Courier
+    once: OncePerDestination | None = None
 
-    def announce(self, detail: Mapping[str, Any], time_left_seconds: float) -> NotifyReport:
-        """Post the event to its destinations within ``time_left_seconds``."""
+    def announce(
+        self,
+        detail: Mapping[str, Any],
+        time_left_seconds: float,
+        identity: Mapping[str, str] | None = None,
+    ) -> NotifyReport:
+        """Post the event to its destinations within ``time_left_seconds``; with ``once``,
+        ``identity`` (once.event_identity) says which earlier posts this event repeats."""
         deployment_id = _optional_text(detail.get("deploymentId"))
         announcement = announcement_of(detail)
         if announcement is None:
@@ -72,8 +82,21 @@ class Notifier:
             state=announcement.state,
             service=announcement.service,
             deployment_id=deployment_id,
-            results=tuple(self._send(d, announcement, deadline) for d in chosen),
+            results=tuple(self._send_once(d, announcement, deadline, identity) for d in chosen),
             not_for_them=tuple(d.name for d in destinations if d not in chosen),
+        )
+
+    def _send_once(
+        self,
+        destination: Destination,
+        announcement: Announcement,
+        deadline: float,
+        identity: Mapping[str, str] | None,
+    ) -> DeliveryResult:
+        if self.once is None or identity is None:
+            return self._send(destination, announcement, deadline)
+        return self.once.post(
+            identity, destination.name, lambda: self._send(destination, announcement, deadline)
         )
 
     def _send(

@@ -13,6 +13,7 @@ from ecsdrop.aws.secrets import SecretsManagerSecret
 from ecsdrop.notify.delivery import Courier
 from ecsdrop.notify.destinations import CachedDestinations
 from ecsdrop.notify.notifier import Notifier
+from ecsdrop.notify.once import OncePerDestination
 from ecsdrop.notify.webhook import post_json
 from ecsdrop.settings import from_environment
 
@@ -23,6 +24,7 @@ class NotifierSettings:
 
     destinations_secret_arn: str
     destinations_cache_seconds: int = 60
+    table_name: str = ""  # where each post is recorded once made (no table: at least once)
 
 
 @dataclass
@@ -50,7 +52,9 @@ class NotifierRuntime:
     @cached_property
     def notifier(self) -> Notifier:
         courier = Courier(post=post_json, clock=self.clock, sleep=self.sleep)
-        return Notifier(destinations=self.destinations, courier=courier)
+        table = self.settings.table_name
+        once = OncePerDestination(table, self.clients.client("dynamodb")) if table else None
+        return Notifier(destinations=self.destinations, courier=courier, once=once)
 
 
 _runtime: NotifierRuntime | None = None
