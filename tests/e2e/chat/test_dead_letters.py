@@ -58,7 +58,7 @@ def test_every_asynchronous_consumer_has_an_encrypted_bounded_dead_letter_queue(
     chat: ChatPipeline,
 ) -> None:
     queues = dead_letter_queues(chat)
-    assert len(queues) == 5
+    assert len(queues) == 6
     sqs = chat.client("sqs")
     for url in queues:
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]

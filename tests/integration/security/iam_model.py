@@ -114,6 +114,7 @@ EXTRA_GRANTS: dict[str, dict[str, str]] = {
             "EcrTriggerFunction",
             "RolloutEventsFunction",
             "ScheduledRunsFunction",
+            "PlanFunction",
         )
     },
 }

@@ -58,7 +58,7 @@ def test_one_rule_on_the_stacks_bus_sends_the_published_events_to_both_targets()
     assert permission["SourceArn"] == {"Fn::GetAtt": ["DeploymentEventsRule", "Arn"]}
 
 
-def test_only_that_rule_and_the_dead_letter_alarms_may_publish_to_the_topic() -> None:
+def test_only_that_rule_and_the_stacks_alarms_may_publish_to_the_topic() -> None:
     statements = resource("NotificationTopicPolicy")["Properties"]["PolicyDocument"]["Statement"]
     by_principal = {s["Principal"]["Service"]: s for s in statements}
     assert set(by_principal) == {"events.amazonaws.com", "cloudwatch.amazonaws.com"}
@@ -67,7 +67,10 @@ def test_only_that_rule_and_the_dead_letter_alarms_may_publish_to_the_topic() ->
         "ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["DeploymentEventsRule", "Arn"]}}
     }
     alarms = by_principal["cloudwatch.amazonaws.com"]["Condition"]["ArnEquals"]["aws:SourceArn"]
-    assert alarms and all(a["Fn::GetAtt"][0].endswith("DeadLetterQueueAlarm") for a in alarms)
+    names = {alarm["Fn::GetAtt"][0] for alarm in alarms}
+    assert names == {
+        name for name, r in template()["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm"
+    }
 
 
 def test_the_topic_is_encrypted_with_a_key_eventbridge_and_alarms_may_use() -> None:
