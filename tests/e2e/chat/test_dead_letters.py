@@ -174,3 +174,31 @@ def test_a_replay_that_fails_again_keeps_its_message_and_exits_1(
     assert waiting(chat, queue) == 1  # still there for the next redrive
     chat.cloud.clear_faults()
     chat.client("sqs").purge_queue(QueueUrl=queue)
+
+
+def test_redrive_refuses_a_queue_that_is_not_the_stacks_naming_those_that_are(
+    chat: ChatPipeline, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+
+    assert chat.cli("redrive", "--queue", "not-a-dead-letter-queue") == 2
+
+    err = capsys.readouterr().err
+    assert "not-a-dead-letter-queue is not one of the stack's dead-letter queues" in err
+    assert queue_of(chat, "NotifierFunction").rsplit("/", 1)[-1] in err
+
+
+def test_a_dry_run_lists_what_waits_and_replays_nothing(
+    chat: ChatPipeline, capsys: pytest.CaptureFixture[str]
+) -> None:
+    queue = queue_of(chat, "ScheduledRunsFunction")
+    chat.client("sqs").send_message(QueueUrl=queue, MessageBody='{"detail": {}}')
+    capsys.readouterr()
+
+    code = chat.cli("redrive", "--queue", queue, "--dry-run")
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert ": waiting" in out and "nothing replayed: --dry-run" in out
+    assert waiting(chat, queue) == 1
+    chat.client("sqs").purge_queue(QueueUrl=queue)
