@@ -5,9 +5,6 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import botocore.session
-from botocore.model import StringShape
-
 from ecsdrop.aws.admission import Admission
 from ecsdrop.aws.errors import aws_call, error_code
 from ecsdrop.errors import AwsError, NotFoundError
@@ -30,6 +27,11 @@ def ecs_enum(shape: str) -> tuple[str, ...]:
     """The values of one of ECS's enums in botocore's model, in the API's own order
     (``ServiceDeploymentLifecycleStage`` lists a deployment's stages as ECS goes
     through them)."""
+    # imported here, not at module import: only the CLI and the local cloud read the model,
+    # and a Lambda handler importing this module must not pay for botocore's session
+    import botocore.session  # noqa: PLC0415
+    from botocore.model import StringShape  # noqa: PLC0415
+
     found = botocore.session.get_session().get_service_model("ecs").shape_for(shape)
     if not isinstance(found, StringShape) or not found.enum:
         raise ValueError(f"{shape} is not an enum in botocore's ECS model")
